@@ -1,0 +1,46 @@
+package cifarlinear.cli;
+
+import cifarlinear.UserError;
+import cifarlinear.cpu.CpuBackend;
+import cifarlinear.model.LinearModel;
+import cifarlinear.train.Backend;
+import cifarlinear.train.Device;
+import picocli.CommandLine.Option;
+
+/** Options that choose where to compute, shared by every command that computes. */
+public final class ComputeOptions {
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
+            description = "Where to compute: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto is the CPU "
+                    + "for now).")
+    Device device;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "CPU threads (default: one per core, here ${sys:cifarlinear.cores}).")
+    Integer threads;
+
+    static {
+        System.setProperty("cifarlinear.cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    }
+
+    int threads() {
+        if (threads == null) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        if (threads < 1) {
+            throw UserError.usage("--threads must be ≥ 1, got " + threads);
+        }
+        return threads;
+    }
+
+    /** Checks the options before any work starts. */
+    void validate() {
+        threads();
+    }
+
+    /** The backend for a model; batch and λ are fixed for its lifetime. */
+    Backend backend(LinearModel model, int batch, double lambda) {
+        return switch (device) {
+            case AUTO, CPU -> new CpuBackend(model, batch, (float) lambda, threads());
+        };
+    }
+}

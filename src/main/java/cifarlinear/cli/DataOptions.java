@@ -1,0 +1,44 @@
+package cifarlinear.cli;
+
+import cifarlinear.UserError;
+import cifarlinear.data.CifarData;
+import cifarlinear.data.DataSources;
+import cifarlinear.data.SyntheticData;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+
+/** Options that choose the data set, shared by every command that reads data. */
+public final class DataOptions {
+    @Option(names = "--data", paramLabel = "PATH",
+            description = {"CIFAR-10 binary folder (cifar-10-batches-bin), train/ and test/ image folders or their "
+                    + ".zip, or 'synthetic'.",
+                    "Default: the data folder ($CIFAR_LINEAR_DATA, else ~/.cache/cifar-linear) when it holds one, "
+                            + "else the synthetic set."})
+    String data;
+
+    @Option(names = "--synthetic-size", paramLabel = "N", defaultValue = "" + SyntheticData.DEFAULT_TRAIN_SIZE,
+            description = "Training images of the synthetic set; it has N/5 test images (default: ${DEFAULT-VALUE}).")
+    int syntheticSize;
+
+    /** Checks the options and finds the data, without reading it. */
+    DataSources.Resolved resolve() {
+        if (syntheticSize < 1) {
+            throw UserError.usage("--synthetic-size must be ≥ 1, got " + syntheticSize);
+        }
+        return DataSources.resolve(data);
+    }
+
+    /** Loads resolved data, telling the user what is being read and how long it took. */
+    CifarData load(DataSources.Resolved resolved, PrintWriter out) {
+        if (resolved.note() != null) {
+            out.println(resolved.note());
+        }
+        long t0 = System.nanoTime();
+        CifarData loaded = DataSources.load(resolved, new DataSources.SyntheticSpec(syntheticSize, SyntheticData.DEFAULT_SEED));
+        out.printf("Data: %s — %d training and %d test images, %d classes (%.1f s)%n", loaded.description(),
+                loaded.train().size(), loaded.test().size(), loaded.classCount(), (System.nanoTime() - t0) / 1e9);
+        out.flush();
+        return loaded;
+    }
+}

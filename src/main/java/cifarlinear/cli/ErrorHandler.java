@@ -1,0 +1,58 @@
+package cifarlinear.cli;
+
+import cifarlinear.UserError;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+
+import java.io.PrintWriter;
+
+/**
+ * Reports every failure as one line on standard error, prefixed with the command, and maps it to
+ * the exit code: 2 for a usage error (bad option, missing path), 1 for anything that failed while
+ * working. A stack trace is printed only when {@value #DEBUG_ENV} is set.
+ */
+final class ErrorHandler implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
+    static final String DEBUG_ENV = "CIFAR_LINEAR_DEBUG";
+
+    @Override
+    public int handleParseException(ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        String name = cl.getCommandSpec().qualifiedName();
+        String message = firstLine(ex.getMessage());
+        cl.getErr().println(name + ": " + message + " (see '" + name + " --help')");
+        cl.getErr().flush();
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, ParseResult parseResult) {
+        PrintWriter err = cl.getErr();
+        String name = cl.getCommandSpec().qualifiedName();
+        int code;
+        if (ex instanceof UserError ue) {
+            err.println(name + ": " + firstLine(ue.getMessage()));
+            code = ue.exitCode();
+        } else if (ex instanceof ParameterException pe) {
+            return handleParseException(pe, new String[0]);
+        } else {
+            err.println(name + ": internal error: " + ex.getClass().getSimpleName()
+                    + (ex.getMessage() == null ? "" : ": " + firstLine(ex.getMessage()))
+                    + " (set " + DEBUG_ENV + "=1 to see where)");
+            code = CommandLine.ExitCode.SOFTWARE;
+        }
+        if (System.getenv(DEBUG_ENV) != null) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return code;
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "";
+        }
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+}

@@ -1,0 +1,224 @@
+package cifarlinear.cli;
+
+import cifarlinear.UserError;
+import cifarlinear.data.CifarData;
+import cifarlinear.data.DataSources;
+import cifarlinear.data.Splits;
+import cifarlinear.model.Loss;
+import cifarlinear.train.Evaluation;
+import cifarlinear.train.RunFolder;
+import cifarlinear.train.TrainConfig;
+import cifarlinear.train.Trainer;
+import cifarlinear.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code cifar-linear train}: trains a model and writes a run folder. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains W x + b by mini-batch gradient descent and writes a run folder: config.json, "
+                + "metrics.csv, summary.json and model.ckpt.",
+                "The defaults are the seed configuration: softmax, batch 100, 50 epochs, λ 0.1, η 0.01 decayed ×0.1 "
+                        + "every 10 epochs, flip probability 0.2, 1000 validation images."})
+public final class TrainCommand implements Callable<Integer> {
+    private static final TrainConfig D = TrainConfig.DEFAULTS;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Option(names = "--loss", paramLabel = "LOSS", defaultValue = "softmax",
+            description = "softmax (cross-entropy) or sigmoid (multiple binary cross-entropy) (default: ${DEFAULT-VALUE}).")
+    String loss;
+
+    @Option(names = "--lambda", paramLabel = "λ", defaultValue = "0.1",
+            description = "L2 regularization: the cost adds λ‖W‖² (default: ${DEFAULT-VALUE}).")
+    double lambda;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "100",
+            description = "Images per gradient step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "50",
+            description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--eta", paramLabel = "η", defaultValue = "0.01",
+            description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
+    double eta;
+
+    @Option(names = "--decay-every", paramLabel = "N", defaultValue = "10",
+            description = "Multiply η by the decay factor every N epochs; 0 keeps it constant (default: ${DEFAULT-VALUE}).")
+    int decayEvery;
+
+    @Option(names = "--decay-factor", paramLabel = "γ", defaultValue = "0.1",
+            description = "Learning-rate decay factor, in (0, 1] (default: ${DEFAULT-VALUE}).")
+    double decayFactor;
+
+    @Option(names = "--flip", paramLabel = "P", defaultValue = "0.2",
+            description = "Probability that a training image is mirrored left-right, drawn afresh each epoch "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double flip;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+            description = "Seed of every random choice: validation split, initial W, order and flips "
+                    + "(default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--init-std", paramLabel = "σ", defaultValue = "0.01",
+            description = "Standard deviation of the initial weights; b starts at 0 (default: ${DEFAULT-VALUE}).")
+    double initStd;
+
+    @Option(names = "--val", paramLabel = "N", defaultValue = "1000",
+            description = "Training images held out for validation; 0 for none (default: ${DEFAULT-VALUE}).")
+    int val;
+
+    @Mixin
+    ComputeOptions compute;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Run folder (default: runs/<date>-<time>-<loss>).")
+    Path out;
+
+    @Option(names = "--force", description = "Reuse a run folder that already holds files, replacing its run files.")
+    boolean force;
+
+    @Option(names = "--no-progress", description = "No progress bar (there is none when the output is not a terminal).")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter stdout = spec.commandLine().getOut();
+        Loss lossFn;
+        try {
+            lossFn = Loss.parse(loss);
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage("--loss: " + e.getMessage());
+        }
+        TrainConfig config = new TrainConfig(lossFn, lambda, batch, epochs, eta, decayEvery, decayFactor, flip, seed,
+                initStd, val);
+        compute.validate();
+        Path dir = out != null ? out : RunFolder.defaultPath(lossFn.id(), LocalDateTime.now());
+        RunFolder.checkUsable(dir, force);
+        DataSources.Resolved resolved = dataOptions.resolve();
+
+        CifarData data = dataOptions.load(resolved, stdout);
+        config.checkAgainst(data.train().size() - config.val(), data.train().size());
+        Splits splits = Splits.of(data, config.val(), config.seed());
+
+        RunFolder folder = RunFolder.create(dir);
+        Map<String, Object> configJson = configJson(config, resolved, data, splits);
+        folder.writeConfig(configJson);
+        stdout.printf("Run folder: %s%n", dir);
+        stdout.flush();
+
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        TrainProgress progress = new TrainProgress(stdout, terminal && !noProgress ? System.err : null, folder,
+                splits.val().size() > 0);
+        Trainer.Result result;
+        try {
+            result = new Trainer(config, splits).run(m -> compute.backend(m, config.batch(), config.lambda()), progress);
+        } catch (UncheckedIOException e) {
+            throw UserError.failure("cannot write to " + dir + ": " + e.getCause().getMessage(), e);
+        } finally {
+            progress.closeBar();
+        }
+        configJson.put("device_used", result.device());
+        folder.writeModel(result.model(), Json.write(configJson));
+        folder.writeSummary(summaryJson(result, data));
+        printSummary(stdout, result, data.classNames(), dir, config);
+        return 0;
+    }
+
+    private Map<String, Object> configJson(TrainConfig c, DataSources.Resolved resolved, CifarData data, Splits splits) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("data", resolved.describe());
+        m.put("data_description", data.description());
+        if (resolved.synthetic()) {
+            m.put("synthetic_size", dataOptions.syntheticSize);
+        }
+        m.put("loss", c.loss().id());
+        m.put("lambda", c.lambda());
+        m.put("batch", c.batch());
+        m.put("epochs", c.epochs());
+        m.put("eta", c.eta());
+        m.put("decay_every", c.decayEvery());
+        m.put("decay_factor", c.decayFactor());
+        m.put("flip", c.flip());
+        m.put("seed", c.seed());
+        m.put("init_std", c.initStd());
+        m.put("val", c.val());
+        m.put("device", compute.device.name().toLowerCase(Locale.ROOT));
+        m.put("threads", compute.threads());
+        m.put("train_images", splits.train().size());
+        m.put("val_images", splits.val().size());
+        m.put("test_images", splits.test().size());
+        m.put("class_names", data.classNames());
+        m.put("started", OffsetDateTime.now().toString());
+        return m;
+    }
+
+    private static Map<String, Object> summaryJson(Trainer.Result r, CifarData data) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("test_accuracy", r.test().accuracy());
+        m.put("val_accuracy", r.val() == null ? null : r.val().accuracy());
+        m.put("train_accuracy", r.train().accuracy());
+        m.put("test_loss", r.test().loss());
+        m.put("val_loss", r.val() == null ? null : r.val().loss());
+        m.put("train_loss", r.train().loss());
+        Map<String, Double> perClass = new LinkedHashMap<>();
+        double[] acc = r.test().perClassAccuracy();
+        for (int k = 0; k < acc.length; k++) {
+            perClass.put(data.classNames().get(k), Double.isNaN(acc[k]) ? null : acc[k]);
+        }
+        m.put("per_class_test_accuracy", perClass);
+        m.put("class_names", data.classNames());
+        m.put("test_confusion", r.test().confusionRows());
+        m.put("epochs", r.epochs().size());
+        m.put("train_seconds", r.trainSeconds());
+        m.put("eval_seconds", r.evalSeconds());
+        m.put("device", r.device());
+        m.put("finished", OffsetDateTime.now().toString());
+        return m;
+    }
+
+    private static void printSummary(PrintWriter out, Trainer.Result r, List<String> classes, Path dir, TrainConfig c) {
+        double norm = r.model().weightNormSquared();
+        out.println();
+        out.printf(Locale.ROOT, "Trained %d epochs in %.2f s (%.3f s per epoch) on %s.%n", r.epochs().size(),
+                r.trainSeconds(), r.trainSeconds() / r.epochs().size(), r.device());
+        out.println();
+        out.println("          loss      cost   accuracy");
+        row(out, "train", r.train(), c.lambda(), norm);
+        if (r.val() != null) {
+            row(out, "val", r.val(), c.lambda(), norm);
+        }
+        row(out, "test", r.test(), c.lambda(), norm);
+        out.println();
+        out.println("Per-class test accuracy:");
+        Report.perClass(out, classes, r.test().perClassAccuracy());
+        out.println();
+        out.println("Saved " + dir.resolve(RunFolder.MODEL) + " and the run's metrics in " + dir + "/");
+        out.flush();
+    }
+
+    private static void row(PrintWriter out, String name, Evaluation e, double lambda, double norm) {
+        out.printf(Locale.ROOT, "%-6s %8.4f  %8.4f   %7.2f%%%n", name, e.loss(), e.cost(lambda, norm), 100 * e.accuracy());
+    }
+}

@@ -1,0 +1,98 @@
+package cifarlinear.cli;
+
+import cifarlinear.train.EpochMetrics;
+import cifarlinear.train.RunFolder;
+import cifarlinear.train.Trainer;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Locale;
+
+/**
+ * Shows a run as it trains: a progress bar with the live batch loss during each epoch (on a
+ * terminal only), then one table row per epoch; and appends each epoch to metrics.csv.
+ */
+final class TrainProgress implements Trainer.Listener {
+    private static final String HEADER = " epoch        eta  train loss  train acc   val loss    val acc    time";
+
+    private final PrintWriter out;
+    private final PrintStream barStream;
+    private final RunFolder folder;
+    private final boolean hasVal;
+    private ProgressBar bar;
+    private int epochs;
+    private double lossSum;
+    private int lossCount;
+
+    /** @param barStream where the progress bar goes, or null for none */
+    TrainProgress(PrintWriter out, PrintStream barStream, RunFolder folder, boolean hasVal) {
+        this.out = out;
+        this.barStream = barStream;
+        this.folder = folder;
+        this.hasVal = hasVal;
+    }
+
+    @Override
+    public void onEpochStart(int epoch, int epochs, float eta, int steps) {
+        if (epoch == 1) {
+            out.println(HEADER);
+            out.flush();
+        }
+        this.epochs = epochs;
+        lossSum = 0;
+        lossCount = 0;
+        if (barStream != null) {
+            bar = new ProgressBarBuilder()
+                    .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs))
+                    .setInitialMax(steps)
+                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                    .setUpdateIntervalMillis(100)
+                    .setConsumer(new ConsoleProgressBarConsumer(barStream))
+                    .clearDisplayOnFinish()
+                    .hideEta()
+                    .build();
+        }
+    }
+
+    @Override
+    public void onStep(int step, int steps, double batchLoss) {
+        lossSum += batchLoss;
+        lossCount++;
+        if (bar != null) {
+            bar.stepTo(step + 1);
+            if (step % 16 == 0 || step == steps - 1) {
+                bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", lossSum / lossCount));
+            }
+        }
+    }
+
+    @Override
+    public void onEpochEnd(EpochMetrics m) {
+        closeBar();
+        out.println(String.format(Locale.ROOT, "%6s  %9.6f  %10.4f  %8.2f%%  %9s  %9s  %5.2f s",
+                m.epoch() + "/" + epochs, m.eta(), m.trainLoss(), 100 * m.trainAccuracy(),
+                hasVal ? String.format(Locale.ROOT, "%9.4f", m.valLoss()) : "-",
+                hasVal ? String.format(Locale.ROOT, "%8.2f%%", 100 * m.valAccuracy()) : "-",
+                m.epochSeconds()));
+        out.flush();
+        try {
+            folder.appendMetrics(m);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Removes a bar left by an interrupted epoch. */
+    void closeBar() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+}

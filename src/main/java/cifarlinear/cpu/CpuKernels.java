@@ -1,0 +1,147 @@
+package cifarlinear.cpu;
+
+import cifarlinear.data.Dataset;
+import cifarlinear.data.Flip;
+
+/**
+ * The CPU backend's arithmetic, written so that HotSpot's C2 compiler turns the inner loops
+ * into SIMD code. Two rules make that happen: every inner loop is an element-wise update of
+ * contiguous floats, and every float array in a loop is indexed by the same loop variable with
+ * no offset (matrices are arrays of rows), so C2 can vectorize without proving that arrays do
+ * not overlap. {@link Math#fma} chains over four inputs save loads and stores of the output.
+ *
+ * <p>Each output element is computed by one thread in an order fixed by the shapes alone, so
+ * results are bitwise identical for any number of threads.
+ *
+ * <p>Shapes (matrices are arrays of rows):
+ * <pre>
+ * u    : n × d    centered pixels (p − 128 as signed bytes), row-major in one array
+ * x    : m × d    normalized batch, sample-major (x[i] = sample i)
+ * xt   : d × m    the same batch, feature-major (xt[j][i] = x[i][j])
+ * w    : K × d    weights
+ * s    : K × m    scores (s[k][i] = score of class k for sample i)
+ * c    : K × m    update coefficients, c[k][i] = −(η/m) ∂ℓ_i/∂s_k
+ * </pre>
+ * {@link CpuReference} holds a plain version of each kernel for the tests.
+ */
+public final class CpuKernels {
+    private CpuKernels() {
+    }
+
+    /**
+     * Gathers features {@code [j0, j1)} of a batch of m samples: sample i is image
+     * {@code rows[rowOff + i]} of the centered pixels {@code u} (p − 128, see
+     * {@link cifarlinear.data.Dataset}), normalized, x[i][j] = (u[j] − centeredMean[j]) · invStd[j]
+     * with centeredMean = mean − 128, and mirrored when {@code flip[rowOff + i]} (null: never):
+     * each 32-pixel image row of the normalized sample is reversed, so x[i][j] takes the value
+     * of feature {@link Flip#mirror}(j). {@code j0} and {@code j1} must be multiples of 32.
+     */
+    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, int m, float[] centeredMean,
+                              float[] invStd, float[][] x, int j0, int j1) {
+        for (int i = 0; i < m; i++) {
+            int src = rows[rowOff + i] * d;
+            float[] xi = x[i];
+            for (int j = j0; j < j1; j++) {
+                xi[j] = (u[src + j] - centeredMean[j]) * invStd[j];
+            }
+            if (flip != null && flip[rowOff + i]) {
+                for (int row = j0; row < j1; row += Dataset.SIDE) {
+                    for (int a = row, b = row + Dataset.SIDE - 1; a < b; a++, b--) {
+                        float t = xi[a];
+                        xi[a] = xi[b];
+                        xi[b] = t;
+                    }
+                }
+            }
+        }
+    }
+
+    /** xt[j][i] = x[i][j] for features {@code [j0, j1)} and samples {@code [0, m)}, in tiles. */
+    public static void transpose(float[][] x, int m, float[][] xt, int j0, int j1) {
+        final int tileJ = 32;
+        final int tileI = 16;
+        for (int ib = 0; ib < m; ib += tileI) {
+            int ie = Math.min(ib + tileI, m);
+            for (int jb = j0; jb < j1; jb += tileJ) {
+                int je = Math.min(jb + tileJ, j1);
+                for (int i = ib; i < ie; i++) {
+                    float[] xi = x[i];
+                    for (int j = jb; j < je; j++) {
+                        xt[j][i] = xi[j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** s[k][i] = Σ_{j ∈ [j0, j1)} w[k][j] · xt[j][i] for samples {@code [0, m)}: the scores' share of these features. */
+    public static void forward(float[][] w, int classes, float[][] xt, int m, float[][] s, int j0, int j1) {
+        for (int k = 0; k < classes; k++) {
+            java.util.Arrays.fill(s[k], 0, m, 0f);
+        }
+        int j = j0;
+        for (; j + 4 <= j1; j += 4) {
+            float[] x0 = xt[j];
+            float[] x1 = xt[j + 1];
+            float[] x2 = xt[j + 2];
+            float[] x3 = xt[j + 3];
+            for (int k = 0; k < classes; k++) {
+                float[] wk = w[k];
+                float w0 = wk[j];
+                float w1 = wk[j + 1];
+                float w2 = wk[j + 2];
+                float w3 = wk[j + 3];
+                float[] sk = s[k];
+                for (int i = 0; i < m; i++) {
+                    sk[i] = Math.fma(w3, x3[i], Math.fma(w2, x2[i], Math.fma(w1, x1[i], Math.fma(w0, x0[i], sk[i]))));
+                }
+            }
+        }
+        for (; j < j1; j++) {
+            float[] x0 = xt[j];
+            for (int k = 0; k < classes; k++) {
+                float w0 = w[k][j];
+                float[] sk = s[k];
+                for (int i = 0; i < m; i++) {
+                    sk[i] = Math.fma(w0, x0[i], sk[i]);
+                }
+            }
+        }
+    }
+
+    /**
+     * The weight step for features {@code [j0, j1)}: w[k][j] ← β · w[k][j] + Σ_i c[k][i] · x[i][j]
+     * over the batch's m samples. With β = 1 − 2ηλ and c = −(η/m) G this is
+     * W ← (1 − 2ηλ) W − (η/m) G Xᵀ.
+     */
+    public static void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1) {
+        for (int k = 0; k < classes; k++) {
+            float[] wk = w[k];
+            float[] ck = c[k];
+            for (int j = j0; j < j1; j++) {
+                wk[j] *= beta;
+            }
+            int i = 0;
+            for (; i + 4 <= m; i += 4) {
+                float[] x0 = x[i];
+                float[] x1 = x[i + 1];
+                float[] x2 = x[i + 2];
+                float[] x3 = x[i + 3];
+                float c0 = ck[i];
+                float c1 = ck[i + 1];
+                float c2 = ck[i + 2];
+                float c3 = ck[i + 3];
+                for (int j = j0; j < j1; j++) {
+                    wk[j] = Math.fma(c3, x3[j], Math.fma(c2, x2[j], Math.fma(c1, x1[j], Math.fma(c0, x0[j], wk[j]))));
+                }
+            }
+            for (; i < m; i++) {
+                float[] x0 = x[i];
+                float c0 = ck[i];
+                for (int j = j0; j < j1; j++) {
+                    wk[j] = Math.fma(c0, x0[j], wk[j]);
+                }
+            }
+        }
+    }
+}

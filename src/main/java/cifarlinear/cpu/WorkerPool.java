@@ -1,0 +1,126 @@
+package cifarlinear.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed team of threads that runs one task in {@code parts} pieces and waits for all of them:
+ * the calling thread runs piece 0, each worker one other piece. Training calls it twice per
+ * step, thousands of times per second, so hand-off is a spin on a volatile generation counter
+ * (workers park only after idling a while) rather than a queue.
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** A task split into pieces; piece {@code part} of {@code parts}. */
+    @FunctionalInterface
+    public interface Task {
+        void run(int part, int parts);
+    }
+
+    private static final long SPIN_NANOS = 200_000;
+
+    private final int parts;
+    private final Thread[] workers;
+    private final AtomicInteger pending = new AtomicInteger();
+    private volatile Task task;
+    private volatile int generation;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+    private volatile Thread caller;
+
+    public WorkerPool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        this.parts = threads;
+        this.workers = new Thread[threads - 1];
+        for (int t = 0; t < workers.length; t++) {
+            int part = t + 1;
+            workers[t] = Thread.ofPlatform().daemon().name("cifar-linear-cpu-" + part).unstarted(() -> work(part));
+            workers[t].start();
+        }
+    }
+
+    public int parts() {
+        return parts;
+    }
+
+    /** Runs {@code t} on every piece and returns when all have finished; rethrows the first failure. */
+    public void run(Task t) {
+        if (closed) {
+            throw new IllegalStateException("pool is closed");
+        }
+        if (parts == 1) {
+            t.run(0, 1);
+            return;
+        }
+        caller = Thread.currentThread();
+        task = t;
+        pending.set(parts - 1);
+        generation++; // volatile write: publishes task to the workers
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+        Throwable own = null;
+        try {
+            t.run(0, parts);
+        } catch (Throwable e) {
+            own = e;
+        }
+        long start = System.nanoTime();
+        while (pending.get() != 0) {
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(this, 50_000);
+            }
+        }
+        task = null;
+        Throwable f = own != null ? own : failure;
+        failure = null;
+        if (f instanceof RuntimeException re) {
+            throw re;
+        }
+        if (f instanceof Error err) {
+            throw err;
+        }
+        if (f != null) {
+            throw new IllegalStateException(f);
+        }
+    }
+
+    private void work(int part) {
+        int seen = 0;
+        while (true) {
+            long idleSince = System.nanoTime();
+            while (generation == seen && !closed) {
+                if (System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            if (closed) {
+                return;
+            }
+            seen = generation;
+            try {
+                task.run(part, parts);
+            } catch (Throwable e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+            if (pending.decrementAndGet() == 0) {
+                LockSupport.unpark(caller);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package cifarlinear.data;
+
+import cifarlinear.UserError;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Turns what the user passed as {@code --data} into a loaded data set: the word
+ * {@code synthetic}, or a path in any supported layout, recognized by its content.
+ * Without {@code --data}, the default data folder is searched, and the synthetic set is used
+ * when it holds nothing recognizable.
+ */
+public final class DataSources {
+    public static final String SYNTHETIC = "synthetic";
+    public static final String ENV_DATA = "CIFAR_LINEAR_DATA";
+
+    private static final List<DataFormat> FORMATS = List.of(new CifarBinaryFormat(), new ImageFolderFormat());
+
+    private DataSources() {
+    }
+
+    /** How the synthetic set is generated when it is the source. */
+    public record SyntheticSpec(int trainSize, long seed) {
+        public static final SyntheticSpec DEFAULT = new SyntheticSpec(SyntheticData.DEFAULT_TRAIN_SIZE,
+                SyntheticData.DEFAULT_SEED);
+    }
+
+    /** A data set chosen but not yet loaded: a path and its format, or the synthetic set. */
+    public record Resolved(Path path, DataFormat format, String note) {
+        public boolean synthetic() {
+            return path == null;
+        }
+
+        public String describe() {
+            return synthetic() ? SYNTHETIC : path.toString();
+        }
+    }
+
+    /** The folder searched when no --data is given: $CIFAR_LINEAR_DATA, else ~/.cache/cifar-linear. */
+    public static Path defaultFolder() {
+        String env = System.getenv(ENV_DATA);
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("user.home"), ".cache", "cifar-linear");
+    }
+
+    /**
+     * Resolves {@code spec} (null when --data was not given).
+     *
+     * @throws UserError (usage) when the path does not exist or holds no known layout
+     */
+    public static Resolved resolve(String spec) {
+        if (spec == null) {
+            Path folder = defaultFolder();
+            Optional<Resolved> found = findIn(folder);
+            return found.orElseGet(() -> new Resolved(null, null,
+                    "No CIFAR-10 found in " + folder + " (give --data PATH or set " + ENV_DATA
+                            + "); using the built-in synthetic data set."));
+        }
+        if (spec.equals(SYNTHETIC)) {
+            return new Resolved(null, null, null);
+        }
+        Path path = Path.of(spec);
+        if (!Files.exists(path)) {
+            throw UserError.usage("--data: " + spec + " does not exist");
+        }
+        DataFormat format = detect(path);
+        if (format == null) {
+            throw UserError.usage("--data: " + spec + " is not a data set this program reads (expected "
+                    + "a CIFAR-10 binary folder, train/ and test/ image folders, an image .zip, or 'synthetic')");
+        }
+        return new Resolved(path, format, null);
+    }
+
+    /** The format that accepts {@code path}, or null. */
+    public static DataFormat detect(Path path) {
+        for (DataFormat f : FORMATS) {
+            if (f.accepts(path)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** A data set in {@code folder} itself or in one of its entries (first in name order). */
+    static Optional<Resolved> findIn(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            return Optional.empty();
+        }
+        DataFormat own = detect(folder);
+        if (own != null) {
+            return Optional.of(new Resolved(folder, own, null));
+        }
+        try (Stream<Path> children = Files.list(folder)) {
+            for (Path child : children.sorted().toList()) {
+                DataFormat f = detect(child);
+                if (f != null) {
+                    return Optional.of(new Resolved(child, f, null));
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+        return Optional.empty();
+    }
+
+    /** Loads a resolved data set. */
+    public static CifarData load(Resolved resolved, SyntheticSpec synthetic) {
+        if (resolved.synthetic()) {
+            return SyntheticData.generate(synthetic.trainSize(), synthetic.seed());
+        }
+        try {
+            return resolved.format().load(resolved.path());
+        } catch (UncheckedIOException e) {
+            throw UserError.failure(e.getMessage(), e);
+        } catch (IOException e) {
+            throw UserError.failure(resolved.path() + ": " + describe(e), e);
+        }
+    }
+
+    private static String describe(IOException e) {
+        String msg = e.getMessage();
+        return e.getClass().getSimpleName() + (msg == null ? "" : " (" + msg + ")");
+    }
+}

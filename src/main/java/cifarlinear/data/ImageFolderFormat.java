@@ -1,0 +1,210 @@
+package cifarlinear.data;
+
+import cifarlinear.UserError;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * Images sorted into class folders, {@code train/<class>/*} and {@code test/<class>/*}, as a folder
+ * or as a .zip (optionally under one top-level folder). Files ending in .png, .jpg or .jpeg are
+ * read; other files and hidden ones are ignored. Classes are the folder names in sorted order;
+ * within a class, files are taken in sorted name order. Every image must be 32 × 32 RGB.
+ */
+public final class ImageFolderFormat implements DataFormat {
+    /** No 32 × 32 image file is anywhere near this large. */
+    static final long MAX_IMAGE_BYTES = 1 << 20;
+
+    /** One image file, located but not yet read. */
+    private record Entry(String split, String className, String name, Source source) {
+    }
+
+    @FunctionalInterface
+    private interface Source {
+        byte[] read() throws IOException;
+    }
+
+    @Override
+    public String name() {
+        return "image folders";
+    }
+
+    @Override
+    public boolean accepts(Path path) {
+        if (Files.isDirectory(path)) {
+            return Files.isDirectory(path.resolve("train")) && Files.isDirectory(path.resolve("test"));
+        }
+        return Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip");
+    }
+
+    @Override
+    public CifarData load(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            return build(path.toString(), listFolder(path));
+        }
+        try (ZipFile zip = openZip(path)) {
+            return build(path.toString(), listZip(path, zip));
+        }
+    }
+
+    private static ZipFile openZip(Path path) throws IOException {
+        try {
+            return new ZipFile(path.toFile());
+        } catch (ZipException e) {
+            throw UserError.failure(path + ": not a readable zip archive (" + e.getMessage() + ")");
+        }
+    }
+
+    private static List<Entry> listFolder(Path root) throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        for (String split : List.of("train", "test")) {
+            Path splitDir = root.resolve(split);
+            if (!Files.isDirectory(splitDir)) {
+                throw UserError.failure(splitDir + ": missing (expected train/<class>/ and test/<class>/ folders)");
+            }
+            List<Path> classDirs;
+            try (Stream<Path> s = Files.list(splitDir)) {
+                classDirs = s.filter(Files::isDirectory).filter(p -> !hidden(p.getFileName().toString())).toList();
+            }
+            for (Path classDir : classDirs) {
+                String className = classDir.getFileName().toString();
+                try (Stream<Path> files = Files.list(classDir)) {
+                    files.filter(Files::isRegularFile)
+                            .filter(f -> !hidden(f.getFileName().toString()) && ImageDecoder.isImageName(f.getFileName().toString()))
+                            .forEach(f -> entries.add(new Entry(split, className, f.getFileName().toString(),
+                                    () -> readFile(f))));
+                }
+            }
+        }
+        return entries;
+    }
+
+    private static byte[] readFile(Path f) throws IOException {
+        long size = Files.size(f);
+        if (size > MAX_IMAGE_BYTES) {
+            throw UserError.failure(f + ": " + size + " bytes is far too large for a 32×32 image");
+        }
+        return Files.readAllBytes(f);
+    }
+
+    private static List<Entry> listZip(Path path, ZipFile zip) {
+        // Find the prefix under which train/ and test/ live: "" or one top-level folder.
+        List<? extends ZipEntry> all = zip.stream().filter(e -> !e.isDirectory()).toList();
+        String prefix = null;
+        for (ZipEntry e : all) {
+            String[] parts = e.getName().split("/");
+            if (parts.length == 3 && isSplit(parts[0])) {
+                prefix = "";
+                break;
+            }
+            if (parts.length == 4 && isSplit(parts[1]) && !hidden(parts[0])) {
+                prefix = parts[0] + "/";
+            }
+        }
+        if (prefix == null) {
+            throw UserError.failure(path + ": no train/<class>/<image> entries in this zip");
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (ZipEntry e : all) {
+            String name = e.getName();
+            if (!name.startsWith(prefix)) {
+                continue;
+            }
+            String[] parts = name.substring(prefix.length()).split("/");
+            if (parts.length != 3 || !isSplit(parts[0]) || hidden(parts[1]) || hidden(parts[2])
+                    || !ImageDecoder.isImageName(parts[2])) {
+                continue;
+            }
+            entries.add(new Entry(parts[0], parts[1], parts[2], () -> readZipEntry(path, zip, e)));
+        }
+        return entries;
+    }
+
+    private static byte[] readZipEntry(Path path, ZipFile zip, ZipEntry e) throws IOException {
+        try (InputStream in = zip.getInputStream(e)) {
+            byte[] bytes = in.readNBytes((int) MAX_IMAGE_BYTES + 1);
+            if (bytes.length > MAX_IMAGE_BYTES) {
+                throw UserError.failure(path + "!/" + e.getName() + ": far too large for a 32×32 image");
+            }
+            return bytes;
+        } catch (ZipException ex) {
+            throw UserError.failure(path + "!/" + e.getName() + ": corrupt zip entry (" + ex.getMessage() + ")");
+        }
+    }
+
+    private static boolean isSplit(String s) {
+        return s.equals("train") || s.equals("test");
+    }
+
+    private static boolean hidden(String name) {
+        return name.startsWith(".") || name.equals("__MACOSX") || name.equals("Thumbs.db");
+    }
+
+    private static CifarData build(String source, List<Entry> entries) {
+        Map<String, List<Entry>> train = bySplit(entries, "train");
+        Map<String, List<Entry>> test = bySplit(entries, "test");
+        if (train.isEmpty()) {
+            throw UserError.failure(source + ": no images under train/<class>/");
+        }
+        if (!train.keySet().equals(test.keySet())) {
+            throw UserError.failure(source + ": train/ has classes " + train.keySet() + " but test/ has "
+                    + test.keySet());
+        }
+        List<String> classes = List.copyOf(train.keySet());
+        return new CifarData("image folders " + source, decode(source, train, classes), decode(source, test, classes));
+    }
+
+    private static Map<String, List<Entry>> bySplit(List<Entry> entries, String split) {
+        Map<String, List<Entry>> byClass = new TreeMap<>();
+        for (Entry e : entries) {
+            if (e.split().equals(split)) {
+                byClass.computeIfAbsent(e.className(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        byClass.values().forEach(list -> list.sort(Comparator.comparing(Entry::name)));
+        return byClass;
+    }
+
+    private static Dataset decode(String source, Map<String, List<Entry>> byClass, List<String> classes) {
+        List<Entry> ordered = new ArrayList<>();
+        List<Integer> labelOf = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) {
+            for (Entry e : byClass.get(classes.get(c))) {
+                ordered.add(e);
+                labelOf.add(c);
+            }
+        }
+        int n = ordered.size();
+        if ((long) n * Dataset.DIM > Integer.MAX_VALUE - 8) {
+            throw UserError.failure(source + ": " + n + " images do not fit in memory at once");
+        }
+        byte[] pixels = new byte[n * Dataset.DIM];
+        int[] labels = new int[n];
+        IntStream.range(0, n).parallel().forEach(i -> {
+            Entry e = ordered.get(i);
+            String where = source + "/" + e.split() + "/" + e.className() + "/" + e.name();
+            byte[] bytes;
+            try {
+                bytes = e.source().read();
+            } catch (IOException ex) {
+                throw new UncheckedIOException(where + ": " + ex.getMessage(), ex);
+            }
+            ImageDecoder.decodeInto(bytes, where, pixels, i * Dataset.DIM);
+            labels[i] = labelOf.get(i);
+        });
+        return Dataset.ofUint8(pixels, labels, classes);
+    }
+}

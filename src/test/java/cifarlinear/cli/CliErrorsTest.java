@@ -1,0 +1,103 @@
+package cifarlinear.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Bad input gives one line on standard error that names the problem, and exit code 2 or 1. */
+class CliErrorsTest {
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "--eta=0              | --eta must be > 0, got 0.0",
+            "--eta=-1             | --eta must be > 0, got -1.0",
+            "--eta=abc            | Invalid value for option '--eta': 'abc' is not a double",
+            "--flip=1.5           | --flip must be a probability in [0, 1], got 1.5",
+            "--flip=-0.1          | --flip must be a probability in [0, 1], got -0.1",
+            "--batch=0            | --batch must be ≥ 1, got 0",
+            "--lambda=-0.5        | --lambda must be ≥ 0, got -0.5",
+            "--decay-factor=0     | --decay-factor must be in (0, 1], got 0.0",
+            "--loss=hinge         | --loss: unknown loss 'hinge' (expected softmax or sigmoid)",
+            "--threads=0          | --threads must be ≥ 1, got 0",
+            "--data=/no/such/dir  | --data: /no/such/dir does not exist",
+            "--bogus              | Unknown option: '--bogus'",
+            "--val=-3             | --val must be ≥ 0, got -3",
+            "--synthetic-size=0   | --synthetic-size must be ≥ 1, got 0",
+    })
+    void badTrainArgumentsAreUsageErrors(String arg, String message) {
+        CliRun r = CliRun.of("train", arg, "--out", dir.resolve("run").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.errLines()[0]).startsWith("cifar-linear train: ").contains(message);
+        assertThat(r.out()).isEmpty();
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void optionsThatNeedTheDataAreCheckedBeforeTraining() {
+        CliRun r = CliRun.of("train", "--data", "synthetic", "--synthetic-size", "500", "--out",
+                dir.resolve("run").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly(
+                "cifar-linear train: --val 1000 leaves no training images: the data has 500");
+        CliRun big = CliRun.of("train", "--data", "synthetic", "--synthetic-size", "500", "--val", "100", "--batch",
+                "401", "--out", dir.resolve("run").toString());
+        assertThat(big.errLines()).containsExactly(
+                "cifar-linear train: --batch 401 is larger than the 400 training images");
+        assertThat(dir.resolve("run")).doesNotExist();
+    }
+
+    @Test
+    void aFolderThatIsNotADataSetIsAUsageError() throws Exception {
+        Files.writeString(dir.resolve("notes.txt"), "hello");
+        CliRun r = CliRun.of("train", "--data", dir.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.errLines()[0]).contains("is not a data set this program reads");
+    }
+
+    @Test
+    void neverOverwritesARunFolderWithoutForce() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("run"));
+        Files.writeString(run.resolve("mine.txt"), "precious");
+        CliRun r = CliRun.of("train", "--data", "synthetic", "--out", run.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.errLines()[0]).contains("already holds files").contains("--force");
+        assertThat(Files.readString(run.resolve("mine.txt"))).isEqualTo("precious");
+    }
+
+    @Test
+    void aCorruptModelIsARuntimeFailure() throws Exception {
+        Path ckpt = dir.resolve("model.ckpt");
+        Files.writeString(ckpt, "CIFARLIN but not really a model");
+        CliRun r = CliRun.of("eval", "--model", ckpt.toString(), "--data", "synthetic", "--synthetic-size", "100");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.errLines()).hasSize(1);
+        assertThat(r.errLines()[0]).startsWith("cifar-linear eval: " + ckpt);
+        CliRun missing = CliRun.of("eval", "--model", dir.resolve("none.ckpt").toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.errLines()[0]).contains("none.ckpt: no such model file");
+        CliRun noModel = CliRun.of("eval");
+        assertThat(noModel.exitCode()).isEqualTo(2);
+        assertThat(noModel.errLines()).hasSize(1);
+        assertThat(noModel.errLines()[0]).contains("Missing required option: '--model=CKPT'");
+    }
+
+    @Test
+    void noCommandPrintsUsage() {
+        CliRun r = CliRun.of();
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("Usage: cifar-linear").contains("train").contains("gradcheck");
+        assertThat(CliRun.of("--help").exitCode()).isZero();
+        assertThat(CliRun.of("train", "--help").out()).contains("--decay-every").contains("--flip");
+    }
+}

@@ -1,0 +1,127 @@
+package cifarlinear.cpu;
+
+import cifarlinear.TestData;
+import cifarlinear.data.CifarData;
+import cifarlinear.data.Splits;
+import cifarlinear.model.LinearModel;
+import cifarlinear.model.Loss;
+import cifarlinear.model.ReferenceMath;
+import cifarlinear.train.Backend;
+import cifarlinear.train.EpochPlan;
+import cifarlinear.train.Evaluation;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** The CPU backend against the plain double-precision math of {@link ReferenceMath}. */
+class CpuBackendTest {
+    private static final CifarData DATA = TestData.randomData(300, 40, 4, 11);
+
+    private static LinearModel initial(Splits s, Loss loss) {
+        return LinearModel.initial(loss, DATA.classNames(), s.stats(), 0.01, 3);
+    }
+
+    private static double relativeDifference(float[] a, double[] b) {
+        double num = 0;
+        double den = 0;
+        for (int i = 0; i < a.length; i++) {
+            num += (a[i] - b[i]) * (a[i] - b[i]);
+            den += b[i] * b[i];
+        }
+        return Math.sqrt(num / den);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"SOFTMAX, 37, 0.05, 0.5", "SIGMOID, 37, 0.05, 0.5", "SOFTMAX, 100, 0, 0", "SIGMOID, 1, 0.1, 1"})
+    void twoEpochsFollowTheReferenceMath(Loss loss, int batch, double lambda, double flip) {
+        Splits s = Splits.of(DATA, 40, 1);
+        LinearModel start = initial(s, loss);
+        double[] w = ReferenceMath.toDouble(start.weights());
+        double[] b = ReferenceMath.toDouble(start.bias());
+        float eta = 0.02f;
+        try (Backend backend = new CpuBackend(start, batch, (float) lambda, 2)) {
+            for (int e = 0; e < 2; e++) {
+                EpochPlan plan = EpochPlan.draw(9, e, s.train(), flip);
+                List<Double> batchLosses = new ArrayList<>();
+                double meanLoss = backend.trainEpoch(plan, eta, (step, steps, l) -> batchLosses.add(l));
+                double refLossSum = 0;
+                for (int start0 = 0; start0 < plan.size(); start0 += batch) {
+                    int m = Math.min(batch, plan.size() - start0);
+                    double[][] x = new double[m][];
+                    int[] y = new int[m];
+                    for (int i = 0; i < m; i++) {
+                        int row = plan.order()[start0 + i];
+                        x[i] = ReferenceMath.input(plan.data(), row, plan.flip()[start0 + i], s.stats());
+                        y[i] = plan.data().label(row);
+                    }
+                    double l = ReferenceMath.sgdStep(loss, w, b, x, y, lambda, eta);
+                    assertThat(batchLosses.get(start0 / batch)).isCloseTo(l, within(1e-4 * (1 + l)));
+                    refLossSum += l * m;
+                }
+                assertThat(batchLosses).hasSize(plan.steps(batch));
+                assertThat(meanLoss).isCloseTo(refLossSum / plan.size(), within(1e-4));
+            }
+            LinearModel trained = backend.snapshot();
+            assertThat(relativeDifference(trained.weights(), w)).isLessThan(1e-4);
+            assertThat(relativeDifference(trained.bias(), b)).isLessThan(1e-4);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"SOFTMAX", "SIGMOID"})
+    void evaluatesLikeTheReference(Loss loss) {
+        Splits s = Splits.of(DATA, 0, 1);
+        LinearModel m = LinearModel.initial(loss, DATA.classNames(), s.stats(), 0.05, 4);
+        m.bias()[2] = 0.3f;
+        Evaluation e;
+        try (Backend backend = new CpuBackend(m, 10, 0, 3)) {
+            e = backend.evaluate(s.test());
+        }
+        double[] w = ReferenceMath.toDouble(m.weights());
+        double[] b = ReferenceMath.toDouble(m.bias());
+        double lossSum = 0;
+        int correct = 0;
+        long[] confusion = new long[16];
+        for (int i = 0; i < s.test().size(); i++) {
+            double[] sc = ReferenceMath.scores(w, b, ReferenceMath.input(s.test().data(), i, false, s.stats()));
+            int y = s.test().label(i);
+            double l = loss.lossAndGradient(sc, y, null);
+            lossSum += l;
+            int p = Loss.predictedClass(sc);
+            correct += p == y ? 1 : 0;
+            confusion[y * 4 + p]++;
+            assertThat((double) e.trueClassProbability()[i]).isCloseTo(loss.trueClassProbability(sc, y, l),
+                    within(1e-5));
+        }
+        assertThat(e.count()).isEqualTo(40);
+        assertThat(e.lossSum()).isCloseTo(lossSum, within(1e-4));
+        assertThat(e.correct()).isEqualTo(correct);
+        assertThat(e.confusion()).containsExactly(confusion);
+        assertThat(e.accuracy()).isEqualTo(correct / 40.0);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"SOFTMAX", "SIGMOID"})
+    void givesTheSameBitsForAnyNumberOfThreads(Loss loss) {
+        Splits s = Splits.of(DATA, 40, 1);
+        float[] first = null;
+        for (int threads : new int[] {1, 2, 3, 5}) {
+            try (Backend backend = new CpuBackend(initial(s, loss), 32, 0.1f, threads)) {
+                for (int e = 0; e < 2; e++) {
+                    backend.trainEpoch(EpochPlan.draw(2, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
+                }
+                float[] w = backend.snapshot().weights();
+                if (first == null) {
+                    first = w;
+                } else {
+                    assertThat(w).as("weights with %d threads", threads).containsExactly(first);
+                }
+            }
+        }
+    }
+}
