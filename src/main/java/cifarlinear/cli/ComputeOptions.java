@@ -2,6 +2,7 @@ package cifarlinear.cli;
 
 import cifarlinear.UserError;
 import cifarlinear.cpu.CpuBackend;
+import cifarlinear.cpu.Simd;
 import cifarlinear.model.LinearModel;
 import cifarlinear.train.Backend;
 import cifarlinear.train.Device;
@@ -17,6 +18,14 @@ public final class ComputeOptions {
     @Option(names = "--threads", paramLabel = "N",
             description = "CPU threads (default: one per core, here ${sys:cifarlinear.cores}).")
     Integer threads;
+
+    @Option(names = "--vector-api", paramLabel = "WHEN", defaultValue = "auto",
+            description = "CPU kernels with explicit SIMD through Java's Vector API: auto (when the runtime has it; the "
+                    + "cifar-linear launcher adds it), on, or off for the plain-Java kernels (default: ${DEFAULT-VALUE}).")
+    VectorApi vectorApi;
+
+    /** When to use the Vector API kernels. */
+    enum VectorApi { AUTO, ON, OFF }
 
     static {
         System.setProperty("cifarlinear.cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
@@ -35,12 +44,27 @@ public final class ComputeOptions {
     /** Checks the options before any work starts. */
     void validate() {
         threads();
+        useVectorApi();
+    }
+
+    boolean useVectorApi() {
+        return switch (vectorApi) {
+            case AUTO -> Simd.vectorApiAvailable();
+            case OFF -> false;
+            case ON -> {
+                if (!Simd.vectorApiAvailable()) {
+                    throw UserError.usage("--vector-api on: this Java runtime was started without the Vector API "
+                            + "(run through ./cifar-linear, or add --add-modules jdk.incubator.vector)");
+                }
+                yield true;
+            }
+        };
     }
 
     /** The backend for a model; batch and λ are fixed for its lifetime. */
     Backend backend(LinearModel model, int batch, double lambda) {
         return switch (device) {
-            case AUTO, CPU -> new CpuBackend(model, batch, (float) lambda, threads());
+            case AUTO, CPU -> new CpuBackend(model, batch, (float) lambda, threads(), useVectorApi());
         };
     }
 }

@@ -10,21 +10,20 @@ import cifarlinear.train.Evaluation;
 
 /**
  * Pure-Java training on all cores, with every buffer allocated up front (nothing per step).
- *
- * <p>The d features are cut into {@link #CHUNK}-wide chunks, and each thread owns a fixed run of
- * chunks: its columns of W, of the batch X and of Xᵀ. One parallel phase per step does, in each
- * thread and for its features only: the update of W for the previous batch
- * ({@link CpuKernels#update}), then the gather, flip and normalization of the next batch
- * ({@link CpuKernels#gather}, {@link CpuKernels#transpose}) and each chunk's share of its scores
- * ({@link CpuKernels#forward}). The calling thread then adds up the chunks' shares in a fixed
- * order, computes each sample's loss and score gradient ({@link Loss#lossAndGradient}) and
- * updates b. No data crosses between threads but the scores and the gradient coefficients, and
- * the result does not depend on the number of threads.
+ * A step is two parallel phases:
+ * <ol>
+ *   <li>each thread takes a slice of the batch's samples: gathers, flips and normalizes them
+ *       ({@link CpuKernels#gather}), computes their scores ({@link Products#scores}), and from
+ *       them each sample's loss and update coefficients c[k][i] = −(η/m) ∂ℓ_i/∂s_k
+ *       ({@link Loss#lossAndGradient});</li>
+ *   <li>the calling thread steps b; then each thread updates a slice of W's columns
+ *       ({@link Products#update}).</li>
+ * </ol>
+ * Every score and every weight is computed whole by one thread in an order fixed by the shapes,
+ * so the result does not depend on the number of threads.
  */
 public final class CpuBackend implements Backend {
-    /** Features per chunk: a multiple of 32 so that flips stay inside a chunk. */
-    static final int CHUNK = 128;
-    private static final int EVAL_BATCH = 128;
+    private static final int EVAL_CHUNK = 64;
 
     private final Loss loss;
     private final int classes;
@@ -37,31 +36,44 @@ public final class CpuBackend implements Backend {
     private final float[] centeredMean;
     private final float[] invStd;
     private final WorkerPool pool;
-    private final int chunks;
+    private final Products products;
 
-    // Training buffers: x (batch × d), xt (d × batch), per-chunk score shares, scores and coefficients (K × batch).
+    // The batch (x: batch × d), coefficients c (K × batch) and per-sample losses.
     private final float[][] x;
-    private final float[][] xt;
-    private final float[][][] share;
-    private final float[][] s;
     private final float[][] c;
-    private final double[] scoreScratch;
-    private final double[] gradScratch;
+    private final double[] sampleLoss;
+    private final Worker[] workers;
 
-    // Per-thread evaluation buffers.
-    private final float[][][] evalX;
-    private final float[][][] evalXt;
-    private final float[][][] evalS;
-
-    // The phase being run, read by the workers.
+    // The step being run, read by the phase tasks.
     private EpochPlan plan;
-    private int updateSize;
+    private int stepStart;
+    private int stepSize;
+    private float coefficient;
     private float beta;
-    private int nextStart;
-    private int nextSize;
-    private final WorkerPool.Task stepPhase = this::stepPhase;
+    private final WorkerPool.Task samplePhase = this::samplePhase;
+    private final WorkerPool.Task weightPhase = this::weightPhase;
 
-    public CpuBackend(LinearModel initial, int batch, float lambda, int threads) {
+    /** One thread's working memory. */
+    private final class Worker {
+        final float[][] s;
+        final Object scratch;
+        final double[] scores;
+        final double[] grad;
+        final float[][] evalX;
+
+        Worker(int rows) {
+            s = new float[classes][rows];
+            scratch = products.scratch(classes, d, rows);
+            scores = new double[classes];
+            grad = new double[classes];
+            evalX = new float[EVAL_CHUNK][d];
+        }
+    }
+
+    /**
+     * @param vectorApi use the Vector API kernels ({@link Simd#vectorApiAvailable()} must hold)
+     */
+    public CpuBackend(LinearModel initial, int batch, float lambda, int threads, boolean vectorApi) {
         if (initial.dim() != Dataset.DIM) {
             throw new IllegalArgumentException("the CPU backend trains on " + Dataset.DIM + "-feature images, not "
                     + initial.dim());
@@ -75,6 +87,7 @@ public final class CpuBackend implements Backend {
         this.d = initial.dim();
         this.batch = batch;
         this.lambda = lambda;
+        this.products = Simd.products(vectorApi);
         this.w = new float[classes][d];
         for (int k = 0; k < classes; k++) {
             System.arraycopy(initial.weights(), k * d, w[k], 0, d);
@@ -85,24 +98,20 @@ public final class CpuBackend implements Backend {
             centeredMean[j] -= 128;
         }
         this.invStd = initial.stats().invStd();
-        this.chunks = d / CHUNK;
-        this.pool = new WorkerPool(Math.min(threads, chunks));
+        this.pool = new WorkerPool(threads);
         this.x = new float[batch][d];
-        this.xt = new float[d][batch];
-        this.share = new float[chunks][classes][batch];
-        this.s = new float[classes][batch];
         this.c = new float[classes][batch];
-        this.scoreScratch = new double[classes];
-        this.gradScratch = new double[classes];
-        int parts = pool.parts();
-        this.evalX = new float[parts][EVAL_BATCH][d];
-        this.evalXt = new float[parts][d][EVAL_BATCH];
-        this.evalS = new float[parts][classes][EVAL_BATCH];
+        this.sampleLoss = new double[batch];
+        int rows = Math.max(EVAL_CHUNK, (batch + threads - 1) / threads);
+        this.workers = new Worker[threads];
+        for (int t = 0; t < threads; t++) {
+            workers[t] = new Worker(rows);
+        }
     }
 
     @Override
     public String description() {
-        return "cpu (" + pool.parts() + (pool.parts() == 1 ? " thread)" : " threads)");
+        return "cpu (" + pool.parts() + (pool.parts() == 1 ? " thread, " : " threads, ") + products.describe() + ")";
     }
 
     @Override
@@ -112,20 +121,30 @@ public final class CpuBackend implements Backend {
         }
         int n = epoch.size();
         int steps = epoch.steps(batch);
-        int[] labels = epoch.data().labels();
         double epochLoss = 0;
         plan = epoch;
         beta = 1.0f - 2.0f * eta * lambda;
         try {
-            runPhase(0, 0, Math.min(batch, n));
             for (int step = 0; step < steps; step++) {
-                int start = step * batch;
-                int m = Math.min(batch, n - start);
-                double batchLoss = scoresToCoefficients(m, epoch.order(), start, labels, -eta / m);
+                stepStart = step * batch;
+                stepSize = Math.min(batch, n - stepStart);
+                coefficient = -eta / stepSize;
+                pool.run(samplePhase);
+                double batchLoss = 0;
+                for (int i = 0; i < stepSize; i++) {
+                    batchLoss += sampleLoss[i];
+                }
+                for (int k = 0; k < classes; k++) {
+                    double sum = 0;
+                    float[] ck = c[k];
+                    for (int i = 0; i < stepSize; i++) {
+                        sum += ck[i];
+                    }
+                    b[k] = (float) (b[k] + sum);
+                }
+                pool.run(weightPhase);
                 epochLoss += batchLoss;
-                int next = start + m;
-                runPhase(m, next, Math.min(batch, n - next));
-                listener.onStep(step, steps, batchLoss / m);
+                listener.onStep(step, steps, batchLoss / stepSize);
             }
         } finally {
             plan = null;
@@ -133,69 +152,40 @@ public final class CpuBackend implements Backend {
         return epochLoss / n;
     }
 
-    private void runPhase(int update, int start, int size) {
-        updateSize = update;
-        nextStart = start;
-        nextSize = size;
-        pool.run(stepPhase);
+    /** Gather, scores, loss and coefficients for this thread's samples (the bias is applied here). */
+    private void samplePhase(int part, int parts) {
+        int i0 = (int) ((long) stepSize * part / parts);
+        int i1 = (int) ((long) stepSize * (part + 1) / parts);
+        if (i0 == i1) {
+            return;
+        }
+        EpochPlan p = plan;
+        Worker wk = workers[part];
+        CpuKernels.gather(p.data().centeredPixels(), d, p.order(), p.flip(), stepStart, centeredMean, invStd, x, i0, i1,
+                0, d);
+        products.scores(w, classes, d, x, i0, i1, wk.s, wk.scratch);
+        int[] labels = p.data().labels();
+        int[] order = p.order();
+        for (int i = i0; i < i1; i++) {
+            for (int k = 0; k < classes; k++) {
+                wk.scores[k] = wk.s[k][i - i0] + b[k];
+            }
+            sampleLoss[i] = loss.lossAndGradient(wk.scores, labels[order[stepStart + i]], wk.grad);
+            for (int k = 0; k < classes; k++) {
+                c[k][i] = (float) (coefficient * wk.grad[k]);
+            }
+        }
     }
 
-    /** In each thread, for its chunks: apply the pending update, then prepare the next batch's score shares. */
-    private void stepPhase(int part, int parts) {
-        int c0 = chunks * part / parts;
-        int c1 = chunks * (part + 1) / parts;
-        int j0 = c0 * CHUNK;
-        int j1 = c1 * CHUNK;
-        if (updateSize > 0) {
-            CpuKernels.update(w, classes, x, updateSize, c, beta, j0, j1);
+    /** The weight update for this thread's columns. */
+    private void weightPhase(int part, int parts) {
+        int align = products.alignment();
+        int blocks = (d + align - 1) / align;
+        int j0 = Math.min(d, blocks * part / parts * align);
+        int j1 = Math.min(d, blocks * (part + 1) / parts * align);
+        if (j0 < j1) {
+            products.update(w, classes, x, stepSize, c, beta, j0, j1);
         }
-        if (nextSize > 0) {
-            EpochPlan p = plan;
-            CpuKernels.gather(p.data().centeredPixels(), d, p.order(), p.flip(), nextStart, nextSize, centeredMean,
-                    invStd, x, j0, j1);
-            CpuKernels.transpose(x, nextSize, xt, j0, j1);
-            for (int ch = c0; ch < c1; ch++) {
-                CpuKernels.forward(w, classes, xt, nextSize, share[ch], ch * CHUNK, (ch + 1) * CHUNK);
-            }
-        }
-    }
-
-    /**
-     * Sums the chunks' score shares and the bias, turns each sample's scores into its loss and
-     * the coefficients c[k][i] = scale · ∂ℓ_i/∂s_k, and applies the bias step b += Σ_i c[·][i].
-     *
-     * @return the batch's summed loss
-     */
-    private double scoresToCoefficients(int m, int[] order, int start, int[] labels, float scale) {
-        for (int k = 0; k < classes; k++) {
-            float[] sk = s[k];
-            java.util.Arrays.fill(sk, 0, m, b[k]);
-            for (int ch = 0; ch < chunks; ch++) {
-                float[] part = share[ch][k];
-                for (int i = 0; i < m; i++) {
-                    sk[i] += part[i];
-                }
-            }
-        }
-        double lossSum = 0;
-        for (int i = 0; i < m; i++) {
-            for (int k = 0; k < classes; k++) {
-                scoreScratch[k] = s[k][i];
-            }
-            lossSum += loss.lossAndGradient(scoreScratch, labels[order[start + i]], gradScratch);
-            for (int k = 0; k < classes; k++) {
-                c[k][i] = (float) (scale * gradScratch[k]);
-            }
-        }
-        for (int k = 0; k < classes; k++) {
-            double sum = 0;
-            float[] ck = c[k];
-            for (int i = 0; i < m; i++) {
-                sum += ck[i];
-            }
-            b[k] = (float) (b[k] + sum);
-        }
-        return lossSum;
     }
 
     @Override
@@ -210,24 +200,20 @@ public final class CpuBackend implements Backend {
         pool.run((part, parts) -> {
             int start = (int) ((long) n * part / parts);
             int end = (int) ((long) n * (part + 1) / parts);
-            float[][] ex = evalX[part];
-            float[][] ext = evalXt[part];
-            float[][] es = evalS[part];
-            double[] scores = new double[classes];
-            for (int first = start; first < end; first += EVAL_BATCH) {
-                int m = Math.min(EVAL_BATCH, end - first);
-                CpuKernels.gather(u, d, rows, null, first, m, centeredMean, invStd, ex, 0, d);
-                CpuKernels.transpose(ex, m, ext, 0, d);
-                CpuKernels.forward(w, classes, ext, m, es, 0, d);
+            Worker wk = workers[part];
+            for (int first = start; first < end; first += EVAL_CHUNK) {
+                int m = Math.min(EVAL_CHUNK, end - first);
+                CpuKernels.gather(u, d, rows, null, first, centeredMean, invStd, wk.evalX, 0, m, 0, d);
+                products.scores(w, classes, d, wk.evalX, 0, m, wk.s, wk.scratch);
                 for (int i = 0; i < m; i++) {
                     int y = labels[rows[first + i]];
                     for (int k = 0; k < classes; k++) {
-                        scores[k] = es[k][i] + b[k];
+                        wk.scores[k] = wk.s[k][i] + b[k];
                     }
-                    double l = loss.lossAndGradient(scores, y, null);
+                    double l = loss.lossAndGradient(wk.scores, y, null);
                     losses[first + i] = l;
-                    predicted[first + i] = Loss.predictedClass(scores);
-                    trueProb[first + i] = (float) loss.trueClassProbability(scores, y, l);
+                    predicted[first + i] = Loss.predictedClass(wk.scores);
+                    trueProb[first + i] = (float) loss.trueClassProbability(wk.scores, y, l);
                 }
             }
         });

@@ -4,14 +4,15 @@ import cifarlinear.data.Dataset;
 import cifarlinear.data.Flip;
 
 /**
- * The CPU backend's arithmetic, written so that HotSpot's C2 compiler turns the inner loops
- * into SIMD code. Two rules make that happen: every inner loop is an element-wise update of
+ * The CPU backend's arithmetic in plain Java, written so that HotSpot's C2 compiler turns the
+ * inner loops into SIMD code by itself (the fallback where the Vector API is not available;
+ * see {@link VectorKernels}). Two rules make that happen: every inner loop is an element-wise update of
  * contiguous floats, and every float array in a loop is indexed by the same loop variable with
  * no offset (matrices are arrays of rows), so C2 can vectorize without proving that arrays do
  * not overlap. {@link Math#fma} chains over four inputs save loads and stores of the output.
  *
- * <p>Each output element is computed by one thread in an order fixed by the shapes alone, so
- * results are bitwise identical for any number of threads.
+ * <p>Each output element is computed in an order fixed by the shapes alone, so results are
+ * bitwise identical for any split of the work between threads.
  *
  * <p>Shapes (matrices are arrays of rows):
  * <pre>
@@ -29,16 +30,16 @@ public final class CpuKernels {
     }
 
     /**
-     * Gathers features {@code [j0, j1)} of a batch of m samples: sample i is image
+     * Gathers samples {@code [i0, i1)} of a batch, features {@code [j0, j1)}: sample i is image
      * {@code rows[rowOff + i]} of the centered pixels {@code u} (p − 128, see
      * {@link cifarlinear.data.Dataset}), normalized, x[i][j] = (u[j] − centeredMean[j]) · invStd[j]
      * with centeredMean = mean − 128, and mirrored when {@code flip[rowOff + i]} (null: never):
      * each 32-pixel image row of the normalized sample is reversed, so x[i][j] takes the value
      * of feature {@link Flip#mirror}(j). {@code j0} and {@code j1} must be multiples of 32.
      */
-    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, int m, float[] centeredMean,
-                              float[] invStd, float[][] x, int j0, int j1) {
-        for (int i = 0; i < m; i++) {
+    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, float[] centeredMean,
+                              float[] invStd, float[][] x, int i0, int i1, int j0, int j1) {
+        for (int i = i0; i < i1; i++) {
             int src = rows[rowOff + i] * d;
             float[] xi = x[i];
             for (int j = j0; j < j1; j++) {
@@ -56,20 +57,38 @@ public final class CpuKernels {
         }
     }
 
-    /** xt[j][i] = x[i][j] for features {@code [j0, j1)} and samples {@code [0, m)}, in tiles. */
-    public static void transpose(float[][] x, int m, float[][] xt, int j0, int j1) {
-        final int tileJ = 32;
-        final int tileI = 16;
-        for (int ib = 0; ib < m; ib += tileI) {
-            int ie = Math.min(ib + tileI, m);
-            for (int jb = j0; jb < j1; jb += tileJ) {
-                int je = Math.min(jb + tileJ, j1);
-                for (int i = ib; i < ie; i++) {
-                    float[] xi = x[i];
-                    for (int j = jb; j < je; j++) {
-                        xt[j][i] = xi[j];
-                    }
-                }
+    /**
+     * xt[j][i − i0] = x[i][j] for samples {@code [i0, i1)} and features {@code [j0, j1)}. Eight
+     * samples at a time, so that each row of xt is written eight values at once.
+     */
+    public static void transpose(float[][] x, int i0, int i1, float[][] xt, int j0, int j1) {
+        int i = i0;
+        for (; i + 8 <= i1; i += 8) {
+            float[] x0 = x[i];
+            float[] x1 = x[i + 1];
+            float[] x2 = x[i + 2];
+            float[] x3 = x[i + 3];
+            float[] x4 = x[i + 4];
+            float[] x5 = x[i + 5];
+            float[] x6 = x[i + 6];
+            float[] x7 = x[i + 7];
+            int c = i - i0;
+            for (int j = j0; j < j1; j++) {
+                float[] r = xt[j];
+                r[c] = x0[j];
+                r[c + 1] = x1[j];
+                r[c + 2] = x2[j];
+                r[c + 3] = x3[j];
+                r[c + 4] = x4[j];
+                r[c + 5] = x5[j];
+                r[c + 6] = x6[j];
+                r[c + 7] = x7[j];
+            }
+        }
+        for (; i < i1; i++) {
+            float[] xi = x[i];
+            for (int j = j0; j < j1; j++) {
+                xt[j][i - i0] = xi[j];
             }
         }
     }

@@ -11,9 +11,9 @@ public final class CpuReference {
     private CpuReference() {
     }
 
-    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, int m, float[] centeredMean,
-                              float[] invStd, float[][] x, int j0, int j1) {
-        for (int i = 0; i < m; i++) {
+    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, float[] centeredMean,
+                              float[] invStd, float[][] x, int i0, int i1, int j0, int j1) {
+        for (int i = i0; i < i1; i++) {
             boolean flipped = flip != null && flip[rowOff + i];
             for (int j = j0; j < j1; j++) {
                 int src = flipped ? Flip.mirror(j) : j;

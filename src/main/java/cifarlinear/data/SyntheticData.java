@@ -45,9 +45,7 @@ public final class SyntheticData {
         int testSize = testSizeFor(trainSize);
         Dataset train = images(prototypes, seed, 0, trainSize);
         Dataset test = images(prototypes, seed, trainSize, testSize);
-        String description = "synthetic data (seed " + seed + ", " + trainSize + " training and " + testSize
-                + " test images)";
-        return new CifarData(description, train, test);
+        return new CifarData("synthetic data (seed " + seed + ")", train, test);
     }
 
     /** One smooth pattern per class, values around 0 with amplitude of roughly 60 grey levels. */

@@ -9,6 +9,7 @@ import cifarlinear.model.ReferenceMath;
 import cifarlinear.train.Backend;
 import cifarlinear.train.EpochPlan;
 import cifarlinear.train.Evaluation;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -37,14 +38,15 @@ class CpuBackendTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"SOFTMAX, 37, 0.05, 0.5", "SIGMOID, 37, 0.05, 0.5", "SOFTMAX, 100, 0, 0", "SIGMOID, 1, 0.1, 1"})
-    void twoEpochsFollowTheReferenceMath(Loss loss, int batch, double lambda, double flip) {
+    @CsvSource({"SOFTMAX, 37, 0.05, 0.5, true", "SIGMOID, 37, 0.05, 0.5, true", "SOFTMAX, 100, 0, 0, true",
+            "SIGMOID, 1, 0.1, 1, true", "SOFTMAX, 37, 0.05, 0.5, false", "SIGMOID, 23, 0.1, 0.2, false"})
+    void twoEpochsFollowTheReferenceMath(Loss loss, int batch, double lambda, double flip, boolean vectorApi) {
         Splits s = Splits.of(DATA, 40, 1);
         LinearModel start = initial(s, loss);
         double[] w = ReferenceMath.toDouble(start.weights());
         double[] b = ReferenceMath.toDouble(start.bias());
         float eta = 0.02f;
-        try (Backend backend = new CpuBackend(start, batch, (float) lambda, 2)) {
+        try (Backend backend = new CpuBackend(start, batch, (float) lambda, 2, vectorApi)) {
             for (int e = 0; e < 2; e++) {
                 EpochPlan plan = EpochPlan.draw(9, e, s.train(), flip);
                 List<Double> batchLosses = new ArrayList<>();
@@ -73,13 +75,13 @@ class CpuBackendTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"SOFTMAX", "SIGMOID"})
-    void evaluatesLikeTheReference(Loss loss) {
+    @CsvSource({"SOFTMAX, true", "SIGMOID, true", "SOFTMAX, false", "SIGMOID, false"})
+    void evaluatesLikeTheReference(Loss loss, boolean vectorApi) {
         Splits s = Splits.of(DATA, 0, 1);
         LinearModel m = LinearModel.initial(loss, DATA.classNames(), s.stats(), 0.05, 4);
         m.bias()[2] = 0.3f;
         Evaluation e;
-        try (Backend backend = new CpuBackend(m, 10, 0, 3)) {
+        try (Backend backend = new CpuBackend(m, 10, 0, 3, vectorApi)) {
             e = backend.evaluate(s.test());
         }
         double[] w = ReferenceMath.toDouble(m.weights());
@@ -106,12 +108,12 @@ class CpuBackendTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"SOFTMAX", "SIGMOID"})
-    void givesTheSameBitsForAnyNumberOfThreads(Loss loss) {
+    @CsvSource({"SOFTMAX, true", "SIGMOID, true", "SOFTMAX, false"})
+    void givesTheSameBitsForAnyNumberOfThreads(Loss loss, boolean vectorApi) {
         Splits s = Splits.of(DATA, 40, 1);
         float[] first = null;
         for (int threads : new int[] {1, 2, 3, 5}) {
-            try (Backend backend = new CpuBackend(initial(s, loss), 32, 0.1f, threads)) {
+            try (Backend backend = new CpuBackend(initial(s, loss), 32, 0.1f, threads, vectorApi)) {
                 for (int e = 0; e < 2; e++) {
                     backend.trainEpoch(EpochPlan.draw(2, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
                 }
@@ -123,5 +125,10 @@ class CpuBackendTest {
                 }
             }
         }
+    }
+
+    @Test
+    void theVectorApiIsAvailableToTheTests() {
+        assertThat(Simd.vectorApiAvailable()).as("surefire adds --add-modules jdk.incubator.vector").isTrue();
     }
 }

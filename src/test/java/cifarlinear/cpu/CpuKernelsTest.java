@@ -28,6 +28,16 @@ class CpuKernelsTest {
         return c;
     }
 
+    private static float[][] abs(float[][] a) {
+        float[][] r = copy(a);
+        for (float[] row : r) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = Math.abs(row[j]);
+            }
+        }
+        return r;
+    }
+
     /** |a − b| ≤ 1e-5 + 1e-4 · |b| everywhere. */
     private static void assertClose(float[][] fast, float[][] ref) {
         for (int r = 0; r < ref.length; r++) {
@@ -57,8 +67,8 @@ class CpuKernelsTest {
         float[][] fast = new float[m][Dataset.DIM];
         float[][] ref = new float[m][Dataset.DIM];
         for (boolean[] f : new boolean[][] {flip, null}) {
-            CpuKernels.gather(data.centeredPixels(), Dataset.DIM, rows, f, 3, m, mean, inv, fast, j0, j1);
-            CpuReference.gather(data.centeredPixels(), Dataset.DIM, rows, f, 3, m, mean, inv, ref, j0, j1);
+            CpuKernels.gather(data.centeredPixels(), Dataset.DIM, rows, f, 3, mean, inv, fast, 0, m, j0, j1);
+            CpuReference.gather(data.centeredPixels(), Dataset.DIM, rows, f, 3, mean, inv, ref, 0, m, j0, j1);
             assertClose(fast, ref);
         }
         // Features outside [j0, j1) are left alone.
@@ -76,7 +86,14 @@ class CpuKernelsTest {
         float[][] ref = new float[k][m];
         CpuKernels.forward(w, k, xt, m, fast, j0, j1);
         CpuReference.forward(w, k, xt, m, ref, j0, j1);
-        assertClose(fast, ref);
+        float[][] magnitude = new float[k][m];
+        CpuReference.forward(abs(w), k, abs(xt), m, magnitude, j0, j1);
+        for (int kk = 0; kk < k; kk++) {
+            for (int i = 0; i < m; i++) {
+                assertThat(Math.abs(fast[kk][i] - ref[kk][i])).as("score [%d][%d]", kk, i)
+                        .isLessThanOrEqualTo(1e-5f * magnitude[kk][i]);
+            }
+        }
     }
 
     @ParameterizedTest
@@ -96,15 +113,49 @@ class CpuKernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"37, 0, 3072", "1, 32, 64", "100, 128, 256"})
-    void transposeTransposes(int m, int j0, int j1) {
-        float[][] x = matrix(m, 3072, 6);
-        float[][] xt = new float[3072][m];
-        CpuKernels.transpose(x, m, xt, j0, j1);
+    @CsvSource({"0, 37, 0, 3072", "3, 4, 32, 64", "5, 100, 128, 256"})
+    void transposeTransposes(int i0, int i1, int j0, int j1) {
+        float[][] x = matrix(i1, 3072, 6);
+        float[][] xt = new float[3072][i1 - i0];
+        CpuKernels.transpose(x, i0, i1, xt, j0, j1);
         for (int j = j0; j < j1; j++) {
-            for (int i = 0; i < m; i++) {
-                assertThat(xt[j][i]).isEqualTo(x[i][j]);
+            for (int i = i0; i < i1; i++) {
+                assertThat(xt[j][i - i0]).isEqualTo(x[i][j]);
             }
+        }
+    }
+
+    /** Both implementations of the products, against the plain loops. */
+    @ParameterizedTest
+    @CsvSource({"7, 37, 3072, 0, 37", "10, 100, 3072, 13, 61", "3, 5, 200, 1, 5", "100, 9, 64, 0, 9",
+            "1, 4, 3071, 0, 4", "2, 6, 16, 2, 6"})
+    void productsMatchReference(int k, int m, int d, int i0, int i1) {
+        float[][] w = matrix(k, d, 1);
+        float[][] x = matrix(m, d, 2);
+        float[][] xt = new float[d][m];
+        CpuKernels.transpose(x, 0, m, xt, 0, d);
+        float[][] ref = new float[k][m];
+        CpuReference.forward(w, k, xt, m, ref, 0, d);
+        // Rounding error grows with Σ|w x|, not with the (possibly cancelling) sum itself.
+        float[][] magnitude = new float[k][m];
+        CpuReference.forward(abs(w), k, abs(xt), m, magnitude, 0, d);
+        float[][] c = matrix(k, m, 4);
+        float[][] refW = copy(w);
+        CpuReference.update(refW, k, x, m, c, 0.97f, 0, d);
+        for (Products p : new Products[] {new VectorKernels(), new Products.AutoVectorized()}) {
+            float[][] out = new float[k][i1 - i0];
+            p.scores(w, k, d, x, i0, i1, out, p.scratch(k, d, i1 - i0));
+            for (int kk = 0; kk < k; kk++) {
+                for (int i = i0; i < i1; i++) {
+                    assertThat(Math.abs(out[kk][i - i0] - ref[kk][i])).as("%s score [%d][%d]", p.describe(), kk, i)
+                            .isLessThanOrEqualTo(1e-5f * magnitude[kk][i]);
+                }
+            }
+            float[][] fastW = copy(w);
+            int mid = Math.min(d, p.alignment() * 3);
+            p.update(fastW, k, x, m, c, 0.97f, 0, mid);
+            p.update(fastW, k, x, m, c, 0.97f, mid, d);
+            assertClose(fastW, refW);
         }
     }
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Epoch times of cifar-linear's CPU backend and of the NumPy loops in bench/numpy_baseline.py,
+# measured one after the other on the same machine and data, with the seed configuration
+# (softmax, batch 100, λ 0.1, η 0.01, flip 0.2, 49,000 training images).
+#
+#   bench/cpu-vs-numpy.sh DATA [EPOCHS]
+#
+# DATA is a folder or .zip of train/ and test/ image folders (the NumPy loader needs Pillow).
+# Writes bench/results/cpu-vs-numpy.md: the machine, the commands and the median epoch times
+# (epochs 2..EPOCHS, so that start-up and compilation are left out).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+data="${1:?usage: bench/cpu-vs-numpy.sh DATA [EPOCHS]}"
+epochs="${2:-6}"
+out="$here/bench/results/cpu-vs-numpy.md"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+java_cmd=("$here/cifar-linear" train --data "$data" --epochs "$epochs" --no-progress --out "$tmp/run")
+echo "== ${java_cmd[*]}" >&2
+"${java_cmd[@]}" > "$tmp/java.log"
+java_epoch="$(tail -n +3 "$tmp/run/metrics.csv" | cut -d, -f9 | median)"
+java_acc="$(grep -o '"test_accuracy" : [0-9.]*' "$tmp/run/summary.json" | awk '{print $3}')"
+
+declare -A np_epoch np_acc
+for version in tuned typical; do
+  np_cmd=(python3 "$here/bench/numpy_baseline.py" --version "$version" --data "$data" --epochs "$epochs")
+  echo "== ${np_cmd[*]}" >&2
+  "${np_cmd[@]}" > "$tmp/np-$version.log"
+  np_epoch[$version]="$(awk '/^epoch/ && $2 > 1 {print $4}' "$tmp/np-$version.log" | median)"
+  np_acc[$version]="$(awk '/^test_accuracy/ {print $2}' "$tmp/np-$version.log")"
+done
+
+mkdir -p "$(dirname "$out")"
+{
+  echo "# CPU training epoch: cifar-linear against NumPy"
+  echo
+  echo "Measured $(date -u +%Y-%m-%d) by \`bench/cpu-vs-numpy.sh $data $epochs\`, one program after the other."
+  echo
+  echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "- Java: $("$here/cifar-linear" --version | tail -n 1)"
+  echo "- NumPy: $(python3 -c 'import numpy; print(numpy.__version__)'), BLAS: $(python3 -c 'import numpy; c=numpy.show_config(mode="dicts"); print(c["Build Dependencies"]["blas"]["name"], c["Build Dependencies"]["blas"]["version"])' 2>/dev/null || echo unknown)"
+  echo "- Configuration: softmax, batch 100, λ 0.1, η 0.01, flip 0.2, 49,000 training images; median over epochs 2..$epochs"
+  echo
+  echo "| implementation | seconds per epoch | cifar-linear is faster by | test accuracy after $epochs epochs |"
+  echo "|---|---:|---:|---:|"
+  printf '| cifar-linear, CPU backend | %.3f | 1.0× | %.4f |\n' "$java_epoch" "$java_acc"
+  for version in tuned typical; do
+    printf '| NumPy, %s loop | %.3f | %.1f× | %s |\n' "$version" "${np_epoch[$version]}" \
+      "$(echo "${np_epoch[$version]} / $java_epoch" | bc -l)" "${np_acc[$version]}"
+  done
+  echo
+  echo "Commands:"
+  echo
+  echo '```'
+  echo "${java_cmd[*]/$tmp/\$TMP}"
+  echo "python3 bench/numpy_baseline.py --version tuned --data $data --epochs $epochs"
+  echo "python3 bench/numpy_baseline.py --version typical --data $data --epochs $epochs"
+  echo '```'
+} > "$out"
+cat "$out"

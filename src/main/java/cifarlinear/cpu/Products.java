@@ -1,0 +1,53 @@
+package cifarlinear.cpu;
+
+/**
+ * The two matrix products of a training step, S = W X and W ← β W + C Xᵀ, in one of two
+ * implementations: {@link VectorKernels} (explicit SIMD through the Vector API) or
+ * {@link CpuKernels} (loops that C2 vectorizes). X is sample-major (x[i] = sample i).
+ */
+abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
+
+    /** Per-thread working memory, sized for at most {@code rows} samples at once. */
+    abstract Object scratch(int classes, int d, int rows);
+
+    /** out[k][i − i0] = Σ_j w[k][j] · x[i][j] for samples {@code [i0, i1)}. */
+    abstract void scores(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out, Object scratch);
+
+    /** w[k][j] ← β · w[k][j] + Σ_{i < m} c[k][i] · x[i][j] for features {@code [j0, j1)}. */
+    abstract void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1);
+
+    /** Features per piece of the update, so that pieces start on whole vectors. */
+    abstract int alignment();
+
+    abstract String describe();
+
+    /** The C2-vectorized kernels: scores transpose the samples first. */
+    static final class AutoVectorized extends Products {
+        @Override
+        Object scratch(int classes, int d, int rows) {
+            return new float[d][rows];
+        }
+
+        @Override
+        void scores(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out, Object scratch) {
+            float[][] xt = (float[][]) scratch;
+            CpuKernels.transpose(x, i0, i1, xt, 0, d);
+            CpuKernels.forward(w, classes, xt, i1 - i0, out, 0, d);
+        }
+
+        @Override
+        void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1) {
+            CpuKernels.update(w, classes, x, m, c, beta, j0, j1);
+        }
+
+        @Override
+        int alignment() {
+            return 16;
+        }
+
+        @Override
+        String describe() {
+            return "auto-vectorized";
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package cifarlinear.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The two products with explicit SIMD through the Vector API ({@code jdk.incubator.vector}),
+ * at the machine's widest vector (16 floats with AVX-512, 8 with AVX2, 4 with NEON). Both keep
+ * a block of results in registers across the inner loop: scores for 4 samples × 2 classes,
+ * the update for 5 classes × 2 vectors of features.
+ *
+ * <p>Lanes are summed in a fixed order rather than with {@code reduceLanes}, whose order is
+ * unspecified, so results do not depend on whether a method has been compiled yet.
+ *
+ * <p>Only loaded when the module is present ({@link Simd}); {@link CpuKernels} is the fallback.
+ */
+final class VectorKernels extends Products {
+    private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    private static final int L = SPECIES.length();
+
+    @Override
+    Object scratch(int classes, int d, int rows) {
+        return new float[L];
+    }
+
+    @Override
+    int alignment() {
+        return 2 * L;
+    }
+
+    @Override
+    String describe() {
+        return "Vector API, " + L + " floats";
+    }
+
+    /** Σ of the lanes of v, in lane order. */
+    private static float sum(FloatVector v, float[] lanes) {
+        v.intoArray(lanes, 0);
+        float s = 0;
+        for (int q = 0; q < L; q++) {
+            s += lanes[q];
+        }
+        return s;
+    }
+
+    @Override
+    void scores(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out, Object scratch) {
+        float[] lanes = (float[]) scratch;
+        int dv = d - d % L;
+        int i = i0;
+        for (; i + 4 <= i1; i += 4) {
+            float[] x0 = x[i];
+            float[] x1 = x[i + 1];
+            float[] x2 = x[i + 2];
+            float[] x3 = x[i + 3];
+            int k = 0;
+            for (; k + 2 <= classes; k += 2) {
+                float[] w0 = w[k];
+                float[] w1 = w[k + 1];
+                FloatVector a00 = FloatVector.zero(SPECIES);
+                FloatVector a01 = a00;
+                FloatVector a02 = a00;
+                FloatVector a03 = a00;
+                FloatVector a10 = a00;
+                FloatVector a11 = a00;
+                FloatVector a12 = a00;
+                FloatVector a13 = a00;
+                for (int j = 0; j < dv; j += L) {
+                    FloatVector v0 = FloatVector.fromArray(SPECIES, w0, j);
+                    FloatVector v1 = FloatVector.fromArray(SPECIES, w1, j);
+                    FloatVector y0 = FloatVector.fromArray(SPECIES, x0, j);
+                    FloatVector y1 = FloatVector.fromArray(SPECIES, x1, j);
+                    FloatVector y2 = FloatVector.fromArray(SPECIES, x2, j);
+                    FloatVector y3 = FloatVector.fromArray(SPECIES, x3, j);
+                    a00 = v0.fma(y0, a00);
+                    a01 = v0.fma(y1, a01);
+                    a02 = v0.fma(y2, a02);
+                    a03 = v0.fma(y3, a03);
+                    a10 = v1.fma(y0, a10);
+                    a11 = v1.fma(y1, a11);
+                    a12 = v1.fma(y2, a12);
+                    a13 = v1.fma(y3, a13);
+                }
+                int o = i - i0;
+                out[k][o] = sum(a00, lanes) + tail(w0, x0, dv, d);
+                out[k][o + 1] = sum(a01, lanes) + tail(w0, x1, dv, d);
+                out[k][o + 2] = sum(a02, lanes) + tail(w0, x2, dv, d);
+                out[k][o + 3] = sum(a03, lanes) + tail(w0, x3, dv, d);
+                out[k + 1][o] = sum(a10, lanes) + tail(w1, x0, dv, d);
+                out[k + 1][o + 1] = sum(a11, lanes) + tail(w1, x1, dv, d);
+                out[k + 1][o + 2] = sum(a12, lanes) + tail(w1, x2, dv, d);
+                out[k + 1][o + 3] = sum(a13, lanes) + tail(w1, x3, dv, d);
+            }
+            for (; k < classes; k++) {
+                for (int q = 0; q < 4; q++) {
+                    out[k][i + q - i0] = dot(w[k], x[i + q], dv, d, lanes);
+                }
+            }
+        }
+        for (; i < i1; i++) {
+            for (int k = 0; k < classes; k++) {
+                out[k][i - i0] = dot(w[k], x[i], dv, d, lanes);
+            }
+        }
+    }
+
+    private static float dot(float[] a, float[] b, int dv, int d, float[] lanes) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int j = 0; j < dv; j += L) {
+            acc = FloatVector.fromArray(SPECIES, a, j).fma(FloatVector.fromArray(SPECIES, b, j), acc);
+        }
+        return sum(acc, lanes) + tail(a, b, dv, d);
+    }
+
+    /** Σ a[j] b[j] over the features past the last whole vector. */
+    private static float tail(float[] a, float[] b, int from, int d) {
+        float s = 0;
+        for (int j = from; j < d; j++) {
+            s = Math.fma(a[j], b[j], s);
+        }
+        return s;
+    }
+
+    @Override
+    void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1) {
+        int jv = j0 + (j1 - j0) / (2 * L) * (2 * L);
+        int k = 0;
+        for (; k + 5 <= classes; k += 5) {
+            updateFive(w, k, x, m, c, beta, j0, jv);
+        }
+        for (; k < classes; k++) {
+            float[] wk = w[k];
+            float[] ck = c[k];
+            for (int j = j0; j < jv; j += 2 * L) {
+                FloatVector a0 = FloatVector.fromArray(SPECIES, wk, j).mul(beta);
+                FloatVector a1 = FloatVector.fromArray(SPECIES, wk, j + L).mul(beta);
+                for (int i = 0; i < m; i++) {
+                    FloatVector b0 = FloatVector.broadcast(SPECIES, ck[i]);
+                    a0 = FloatVector.fromArray(SPECIES, x[i], j).fma(b0, a0);
+                    a1 = FloatVector.fromArray(SPECIES, x[i], j + L).fma(b0, a1);
+                }
+                a0.intoArray(wk, j);
+                a1.intoArray(wk, j + L);
+            }
+        }
+        if (jv < j1) {
+            // Features past the last whole pair of vectors: the same arithmetic, one lane at a time.
+            for (int kk = 0; kk < classes; kk++) {
+                float[] wk = w[kk];
+                float[] ck = c[kk];
+                for (int j = jv; j < j1; j++) {
+                    float a = wk[j] * beta;
+                    for (int i = 0; i < m; i++) {
+                        a = Math.fma(x[i][j], ck[i], a);
+                    }
+                    wk[j] = a;
+                }
+            }
+        }
+    }
+
+    /** Classes {@code [k, k + 5)}, two vectors of features at a time: ten accumulators in registers. */
+    private static void updateFive(float[][] w, int k, float[][] x, int m, float[][] c, float beta, int j0, int j1) {
+        float[] w0 = w[k];
+        float[] w1 = w[k + 1];
+        float[] w2 = w[k + 2];
+        float[] w3 = w[k + 3];
+        float[] w4 = w[k + 4];
+        float[] c0 = c[k];
+        float[] c1 = c[k + 1];
+        float[] c2 = c[k + 2];
+        float[] c3 = c[k + 3];
+        float[] c4 = c[k + 4];
+        for (int j = j0; j < j1; j += 2 * L) {
+            FloatVector a00 = FloatVector.fromArray(SPECIES, w0, j).mul(beta);
+            FloatVector a01 = FloatVector.fromArray(SPECIES, w0, j + L).mul(beta);
+            FloatVector a10 = FloatVector.fromArray(SPECIES, w1, j).mul(beta);
+            FloatVector a11 = FloatVector.fromArray(SPECIES, w1, j + L).mul(beta);
+            FloatVector a20 = FloatVector.fromArray(SPECIES, w2, j).mul(beta);
+            FloatVector a21 = FloatVector.fromArray(SPECIES, w2, j + L).mul(beta);
+            FloatVector a30 = FloatVector.fromArray(SPECIES, w3, j).mul(beta);
+            FloatVector a31 = FloatVector.fromArray(SPECIES, w3, j + L).mul(beta);
+            FloatVector a40 = FloatVector.fromArray(SPECIES, w4, j).mul(beta);
+            FloatVector a41 = FloatVector.fromArray(SPECIES, w4, j + L).mul(beta);
+            for (int i = 0; i < m; i++) {
+                float[] xi = x[i];
+                FloatVector y0 = FloatVector.fromArray(SPECIES, xi, j);
+                FloatVector y1 = FloatVector.fromArray(SPECIES, xi, j + L);
+                FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
+                a00 = y0.fma(b, a00);
+                a01 = y1.fma(b, a01);
+                b = FloatVector.broadcast(SPECIES, c1[i]);
+                a10 = y0.fma(b, a10);
+                a11 = y1.fma(b, a11);
+                b = FloatVector.broadcast(SPECIES, c2[i]);
+                a20 = y0.fma(b, a20);
+                a21 = y1.fma(b, a21);
+                b = FloatVector.broadcast(SPECIES, c3[i]);
+                a30 = y0.fma(b, a30);
+                a31 = y1.fma(b, a31);
+                b = FloatVector.broadcast(SPECIES, c4[i]);
+                a40 = y0.fma(b, a40);
+                a41 = y1.fma(b, a41);
+            }
+            a00.intoArray(w0, j);
+            a01.intoArray(w0, j + L);
+            a10.intoArray(w1, j);
+            a11.intoArray(w1, j + L);
+            a20.intoArray(w2, j);
+            a21.intoArray(w2, j + L);
+            a30.intoArray(w3, j);
+            a31.intoArray(w3, j + L);
+            a40.intoArray(w4, j);
+            a41.intoArray(w4, j + L);
+        }
+    }
+}
