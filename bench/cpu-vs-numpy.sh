@@ -6,8 +6,9 @@
 #   bench/cpu-vs-numpy.sh DATA [EPOCHS]
 #
 # DATA is a folder or .zip of train/ and test/ image folders (the NumPy loader needs Pillow).
+# Each program runs twice, alternating, so that a slow spell of a shared machine hits both.
 # Writes bench/results/cpu-vs-numpy.md: the machine, the commands and the median epoch times
-# (epochs 2..EPOCHS, so that start-up and compilation are left out).
+# (epochs 2..EPOCHS of both runs, so that start-up and compilation are left out).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${1:?usage: bench/cpu-vs-numpy.sh DATA [EPOCHS]}"
@@ -18,18 +19,26 @@ trap 'rm -rf "$tmp"' EXIT
 
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-java_cmd=("$here/cifar-linear" train --data "$data" --epochs "$epochs" --no-progress --out "$tmp/run")
-echo "== ${java_cmd[*]}" >&2
-"${java_cmd[@]}" > "$tmp/java.log"
-java_epoch="$(tail -n +3 "$tmp/run/metrics.csv" | cut -d, -f9 | median)"
-java_acc="$(grep -o '"test_accuracy" : [0-9.]*' "$tmp/run/summary.json" | awk '{print $3}')"
-
+cd "$here"
+java_cmd=(./cifar-linear train --data "$data" --epochs "$epochs" --no-progress --out)
+np_cmd() { echo python3 bench/numpy_baseline.py --version "$1" --data "$data" --epochs "$epochs"; }
+: > "$tmp/java.times"
+for round in 1 2; do
+  echo "== round $round: ${java_cmd[*]} DIR" >&2
+  rm -rf "$tmp/run"
+  "${java_cmd[@]}" "$tmp/run" > "$tmp/java.log"
+  tail -n +3 "$tmp/run/metrics.csv" | cut -d, -f9 >> "$tmp/java.times"
+  java_acc="$(grep -o '"test_accuracy" : [0-9.]*' "$tmp/run/summary.json" | awk '{print $3}')"
+  for version in tuned typical; do
+    echo "== round $round: $(np_cmd "$version")" >&2
+    $(np_cmd "$version") > "$tmp/np-$version.log"
+    awk '/^epoch/ && $2 > 1 {print $4}' "$tmp/np-$version.log" >> "$tmp/np-$version.times"
+  done
+done
+java_epoch="$(median < "$tmp/java.times")"
 declare -A np_epoch np_acc
 for version in tuned typical; do
-  np_cmd=(python3 "$here/bench/numpy_baseline.py" --version "$version" --data "$data" --epochs "$epochs")
-  echo "== ${np_cmd[*]}" >&2
-  "${np_cmd[@]}" > "$tmp/np-$version.log"
-  np_epoch[$version]="$(awk '/^epoch/ && $2 > 1 {print $4}' "$tmp/np-$version.log" | median)"
+  np_epoch[$version]="$(median < "$tmp/np-$version.times")"
   np_acc[$version]="$(awk '/^test_accuracy/ {print $2}' "$tmp/np-$version.log")"
 done
 
@@ -39,10 +48,10 @@ mkdir -p "$(dirname "$out")"
   echo
   echo "Measured $(date -u +%Y-%m-%d) by \`bench/cpu-vs-numpy.sh $data $epochs\`, one program after the other."
   echo
-  echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores$(grep -q avx512f /proc/cpuinfo && echo ' with AVX-512'), $(free -g | awk '/^Mem:/ {print $2}') GiB$(lscpu | sed -n 's/^Hypervisor vendor: *\(.*\)/, \1 virtual machine/p')"
   echo "- Java: $("$here/cifar-linear" --version | tail -n 1)"
   echo "- NumPy: $(python3 -c 'import numpy; print(numpy.__version__)'), BLAS: $(python3 -c 'import numpy; c=numpy.show_config(mode="dicts"); print(c["Build Dependencies"]["blas"]["name"], c["Build Dependencies"]["blas"]["version"])' 2>/dev/null || echo unknown)"
-  echo "- Configuration: softmax, batch 100, λ 0.1, η 0.01, flip 0.2, 49,000 training images; median over epochs 2..$epochs"
+  echo "- Configuration: softmax, batch 100, λ 0.1, η 0.01, flip 0.2, 49,000 training images; median over epochs 2..$epochs of two runs each"
   echo
   echo "| implementation | seconds per epoch | cifar-linear is faster by | test accuracy after $epochs epochs |"
   echo "|---|---:|---:|---:|"
@@ -55,9 +64,9 @@ mkdir -p "$(dirname "$out")"
   echo "Commands:"
   echo
   echo '```'
-  echo "${java_cmd[*]/$tmp/\$TMP}"
-  echo "python3 bench/numpy_baseline.py --version tuned --data $data --epochs $epochs"
-  echo "python3 bench/numpy_baseline.py --version typical --data $data --epochs $epochs"
+  echo "${java_cmd[*]} DIR"
+  np_cmd tuned
+  np_cmd typical
   echo '```'
 } > "$out"
 cat "$out"
