@@ -16,7 +16,7 @@ public final class ComputeOptions {
     Device device;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "CPU threads (default: one per core, here ${sys:cifarlinear.cores}).")
+            description = "CPU threads (default: one per core).")
     Integer threads;
 
     @Option(names = "--vector-api", paramLabel = "WHEN", defaultValue = "auto",
@@ -26,10 +26,6 @@ public final class ComputeOptions {
 
     /** When to use the Vector API kernels. */
     enum VectorApi { AUTO, ON, OFF }
-
-    static {
-        System.setProperty("cifarlinear.cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-    }
 
     int threads() {
         if (threads == null) {

@@ -27,6 +27,8 @@ import java.util.concurrent.Callable;
                 + "for every weight and bias, on a few training images.",
                 "Exits with 1 when a relative error exceeds the tolerance."})
 public final class GradcheckCommand implements Callable<Integer> {
+    private static final int GRADCHECK_SYNTHETIC_SIZE = 1000;
+
     @Spec
     CommandSpec spec;
 
@@ -83,8 +85,9 @@ public final class GradcheckCommand implements Callable<Integer> {
             }
         }
         DataSources.Resolved resolved = dataOptions.resolve();
-        if (resolved.synthetic() && dataOptions.syntheticSize > 1000) {
-            dataOptions.syntheticSize = Math.max(1000, samples);
+        if (resolved.synthetic() && !spec.commandLine().getParseResult().hasMatchedOption("--synthetic-size")) {
+            // A few images are checked; a small synthetic set serves as well as the full one.
+            dataOptions.syntheticSize = Math.max(GRADCHECK_SYNTHETIC_SIZE, samples);
         }
         CifarData data = dataOptions.load(resolved, out);
         if (samples > data.train().size()) {
@@ -100,7 +103,7 @@ public final class GradcheckCommand implements Callable<Integer> {
             x[i] = ReferenceMath.input(data.train(), rows[i], false, stats);
             y[i] = data.train().label(rows[i]);
         }
-        out.printf(Locale.ROOT, "%d images, %d classes × %d features, step h = %g; relative error = "
+        out.printf(Locale.ROOT, "%d images, %d classes × %d features, step h = %s; relative error = "
                 + "|a − n| / max(1e-6, |a| + |n|)%n%n", samples, data.classCount(), stats.dim(), step);
         out.println("loss        λ      max abs W    max rel W    max abs b    max rel b   result");
         boolean ok = true;

@@ -36,13 +36,14 @@ public final class CifarBinaryFormat implements DataFormat {
         return root(path) != null;
     }
 
-    /** The folder holding the batches: {@code path} itself or its {@code cifar-10-batches-bin}. */
+    /** The folder holding the batches: {@code path} itself or its {@code cifar-10-batches-bin}, else null. */
     private static Path root(Path path) {
-        if (Files.isRegularFile(path.resolve("data_batch_1.bin")) || Files.isRegularFile(path.resolve("test_batch.bin"))) {
-            return path;
+        for (Path dir : List.of(path, path.resolve(FOLDER_NAME))) {
+            if (Files.isRegularFile(dir.resolve("data_batch_1.bin")) || Files.isRegularFile(dir.resolve("test_batch.bin"))) {
+                return dir;
+            }
         }
-        Path nested = path.resolve(FOLDER_NAME);
-        return Files.isDirectory(nested) && nested != path ? root(nested) : null;
+        return null;
     }
 
     @Override

@@ -3,7 +3,6 @@ package cifarlinear.train;
 import cifarlinear.UserError;
 import cifarlinear.model.Checkpoint;
 import cifarlinear.model.LinearModel;
-import cifarlinear.util.AtomicFiles;
 import cifarlinear.util.Json;
 
 import java.io.IOException;
@@ -100,10 +99,5 @@ public final class RunFolder {
 
     public void writeSummary(Object summary) throws IOException {
         Json.write(dir.resolve(SUMMARY), summary);
-    }
-
-    /** Writes a text file atomically. */
-    public void writeText(String name, String text) throws IOException {
-        AtomicFiles.writeString(dir.resolve(name), text);
     }
 }
