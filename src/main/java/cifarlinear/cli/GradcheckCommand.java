@@ -119,14 +119,14 @@ public final class GradcheckCommand implements Callable<Integer> {
                 GradientCheck.Result r = GradientCheck.run(loss, w, b, x, y, lambda, step);
                 boolean pass = r.maxRel() <= tolerance;
                 ok &= pass;
-                out.printf(Locale.ROOT, "%-8s %5g   %10.3e   %10.3e   %10.3e   %10.3e   %s%n", loss.id(), lambda,
+                out.printf(Locale.ROOT, "%-8s %5s   %10.3e   %10.3e   %10.3e   %10.3e   %s%n", loss.id(), lambda,
                         r.maxAbsW(), r.maxRelW(), r.maxAbsB(), r.maxRelB(), pass ? "ok" : "FAIL");
                 out.flush();
             }
         }
         out.println();
-        out.println(ok ? "All gradients agree within " + tolerance + "."
-                : "Some relative errors exceed " + tolerance + ".");
+        String tol = String.format(Locale.ROOT, "%.1e", tolerance);
+        out.println(ok ? "All relative errors are within " + tol + "." : "Some relative errors exceed " + tol + ".");
         return ok ? 0 : 1;
     }
 }
