@@ -3,6 +3,7 @@ package cifarlinear.cli;
 import cifarlinear.UserError;
 import cifarlinear.data.CifarData;
 import cifarlinear.data.DataSources;
+import cifarlinear.data.LabelKind;
 import cifarlinear.data.SyntheticData;
 import picocli.CommandLine.Option;
 
@@ -11,8 +12,8 @@ import java.io.PrintWriter;
 /** Options that choose the data set, shared by every command that reads data. */
 public final class DataOptions {
     @Option(names = "--data", paramLabel = "PATH",
-            description = {"CIFAR-10 binary folder (cifar-10-batches-bin), train/ and test/ image folders or their "
-                    + ".zip, or 'synthetic'.",
+            description = {"CIFAR-10 or CIFAR-100 in any official distribution (binary, python, matlab), as a folder "
+                    + "or the .tar.gz; train/ and test/ image folders or their .zip; or 'synthetic'.",
                     "Default: the data folder ($CIFAR_LINEAR_DATA, else ~/.cache/cifar-linear) when it holds one, "
                             + "else the synthetic set."})
     String data;
@@ -20,6 +21,10 @@ public final class DataOptions {
     @Option(names = "--synthetic-size", paramLabel = "N", defaultValue = "" + SyntheticData.DEFAULT_TRAIN_SIZE,
             description = "Training images of the synthetic set; it has N/5 test images (default: ${DEFAULT-VALUE}).")
     int syntheticSize;
+
+    @Option(names = "--labels", paramLabel = "KIND", defaultValue = "fine",
+            description = "CIFAR-100's labels: fine (100 classes) or coarse (20 superclasses) (default: ${DEFAULT-VALUE}).")
+    LabelKind labels;
 
     /** Checks the options and finds the data, without reading it. */
     DataSources.Resolved resolve() {
@@ -35,7 +40,8 @@ public final class DataOptions {
             out.println(resolved.note());
         }
         long t0 = System.nanoTime();
-        CifarData loaded = DataSources.load(resolved, new DataSources.SyntheticSpec(syntheticSize, SyntheticData.DEFAULT_SEED));
+        CifarData loaded = DataSources.load(resolved, new DataSources.SyntheticSpec(syntheticSize, SyntheticData.DEFAULT_SEED),
+                labels);
         out.printf("Data: %s — %d training and %d test images, %d classes (%.1f s)%n", loaded.description(),
                 loaded.train().size(), loaded.test().size(), loaded.classCount(), (System.nanoTime() - t0) / 1e9);
         out.flush();

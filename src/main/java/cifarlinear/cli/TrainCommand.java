@@ -128,8 +128,7 @@ public final class TrainCommand implements Callable<Integer> {
         stdout.printf("Run folder: %s%n", dir);
         stdout.flush();
 
-        boolean terminal = System.console() != null && System.console().isTerminal();
-        TrainProgress progress = new TrainProgress(stdout, terminal && !noProgress ? System.err : null, folder,
+        TrainProgress progress = new TrainProgress(stdout, Terminal.interactive() && !noProgress, folder,
                 splits.val().size() > 0);
         Trainer.Result result;
         try {

@@ -3,13 +3,9 @@ package cifarlinear.cli;
 import cifarlinear.train.EpochMetrics;
 import cifarlinear.train.RunFolder;
 import cifarlinear.train.Trainer;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.Locale;
@@ -22,7 +18,7 @@ final class TrainProgress implements Trainer.Listener {
     private static final String HEADER = " epoch        eta  train loss  train acc   val loss    val acc    time";
 
     private final PrintWriter out;
-    private final PrintStream barStream;
+    private final boolean showBar;
     private final RunFolder folder;
     private final boolean hasVal;
     private ProgressBar bar;
@@ -30,10 +26,9 @@ final class TrainProgress implements Trainer.Listener {
     private double lossSum;
     private int lossCount;
 
-    /** @param barStream where the progress bar goes, or null for none */
-    TrainProgress(PrintWriter out, PrintStream barStream, RunFolder folder, boolean hasVal) {
+    TrainProgress(PrintWriter out, boolean showBar, RunFolder folder, boolean hasVal) {
         this.out = out;
-        this.barStream = barStream;
+        this.showBar = showBar;
         this.folder = folder;
         this.hasVal = hasVal;
     }
@@ -47,16 +42,8 @@ final class TrainProgress implements Trainer.Listener {
         this.epochs = epochs;
         lossSum = 0;
         lossCount = 0;
-        if (barStream != null) {
-            bar = new ProgressBarBuilder()
-                    .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs))
-                    .setInitialMax(steps)
-                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
-                    .setUpdateIntervalMillis(100)
-                    .setConsumer(new ConsoleProgressBarConsumer(barStream))
-                    .clearDisplayOnFinish()
-                    .hideEta()
-                    .build();
+        if (showBar) {
+            bar = Terminal.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), steps, null, 1);
         }
     }
 

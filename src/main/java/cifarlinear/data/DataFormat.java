@@ -14,7 +14,8 @@ public interface DataFormat {
     /**
      * Reads the whole data set.
      *
+     * @param labels for data with two label sets (CIFAR-100), which to use
      * @throws cifarlinear.UserError naming the file and what is wrong when the content is malformed
      */
-    CifarData load(Path path) throws IOException;
+    CifarData load(Path path, LabelKind labels) throws IOException;
 }

@@ -20,7 +20,7 @@ public final class DataSources {
     public static final String SYNTHETIC = "synthetic";
     public static final String ENV_DATA = "CIFAR_LINEAR_DATA";
 
-    private static final List<DataFormat> FORMATS = List.of(new CifarBinaryFormat(), new ImageFolderFormat());
+    private static final List<DataFormat> FORMATS = List.of(new CifarFormat(), new ImageFolderFormat());
 
     private DataSources() {
     }
@@ -73,8 +73,9 @@ public final class DataSources {
         }
         DataFormat format = detect(path);
         if (format == null) {
-            throw UserError.usage("--data: " + spec + " is not a data set this program reads (expected "
-                    + "a CIFAR-10 binary folder, train/ and test/ image folders, an image .zip, or 'synthetic')");
+            throw UserError.usage("--data: " + spec + " is not a data set this program reads (expected a CIFAR-10 "
+                    + "or CIFAR-100 distribution as a folder or .tar.gz, train/ and test/ image folders or their .zip, "
+                    + "or 'synthetic')");
         }
         return new Resolved(path, format, null);
     }
@@ -112,12 +113,12 @@ public final class DataSources {
     }
 
     /** Loads a resolved data set. */
-    public static CifarData load(Resolved resolved, SyntheticSpec synthetic) {
+    public static CifarData load(Resolved resolved, SyntheticSpec synthetic, LabelKind labels) {
         if (resolved.synthetic()) {
             return SyntheticData.generate(synthetic.trainSize(), synthetic.seed());
         }
         try {
-            return resolved.format().load(resolved.path());
+            return resolved.format().load(resolved.path(), labels);
         } catch (UncheckedIOException e) {
             throw UserError.failure(e.getMessage(), e);
         } catch (IOException e) {

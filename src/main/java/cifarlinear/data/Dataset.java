@@ -55,6 +55,18 @@ public final class Dataset {
         return new Dataset(uint8, labels, classNames);
     }
 
+    /** A data set over pixels already centered (see {@link #centerInto}); takes ownership of the array. */
+    static Dataset ofCentered(byte[] centered, int[] labels, List<String> classNames) {
+        return new Dataset(centered, labels, classNames);
+    }
+
+    /** Copies pixel bytes p into {@code dst} in the centered form p − 128, in one pass. */
+    static void centerInto(byte[] uint8, int from, byte[] dst, int to, int length) {
+        for (int i = 0; i < length; i++) {
+            dst[to + i] = (byte) (uint8[from + i] ^ 0x80);
+        }
+    }
+
     public int size() {
         return labels.length;
     }
@@ -93,6 +105,39 @@ public final class Dataset {
             counts[label]++;
         }
         return counts;
+    }
+
+    /**
+     * A fingerprint of the content: SHA-256, in hexadecimal, over every image's 3072 pixel values
+     * p in order (one byte each), then every label (one byte each; four, big-endian, with more
+     * than 256 classes). The same images and labels in the same order give the same fingerprint
+     * whatever file they were read from.
+     */
+    public String sha256() {
+        java.security.MessageDigest digest;
+        try {
+            digest = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+        byte[] chunk = new byte[1 << 16];
+        for (int off = 0; off < centered.length; off += chunk.length) {
+            int len = Math.min(chunk.length, centered.length - off);
+            for (int i = 0; i < len; i++) {
+                chunk[i] = (byte) (centered[off + i] ^ 0x80);
+            }
+            digest.update(chunk, 0, len);
+        }
+        java.nio.ByteBuffer labelBytes = java.nio.ByteBuffer.allocate(labels.length * (classCount() > 256 ? 4 : 1));
+        for (int label : labels) {
+            if (classCount() > 256) {
+                labelBytes.putInt(label);
+            } else {
+                labelBytes.put((byte) label);
+            }
+        }
+        digest.update(labelBytes.array());
+        return java.util.HexFormat.of().formatHex(digest.digest());
     }
 
     /** All row indices {@code 0 .. n-1}. */

@@ -51,7 +51,7 @@ public final class ImageFolderFormat implements DataFormat {
     }
 
     @Override
-    public CifarData load(Path path) throws IOException {
+    public CifarData load(Path path, LabelKind labels) throws IOException {
         if (Files.isDirectory(path)) {
             return build(path.toString(), listFolder(path));
         }

@@ -6,8 +6,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 
 /** Runs the command line in-process and keeps what it printed. */
-record CliRun(int exitCode, String out, String err) {
-    static CliRun of(String... args) {
+public record CliRun(int exitCode, String out, String err) {
+    public static CliRun of(String... args) {
         CommandLine cl = Main.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -18,7 +18,7 @@ record CliRun(int exitCode, String out, String err) {
     }
 
     /** Standard error's lines. */
-    String[] errLines() {
+    public String[] errLines() {
         return err.isEmpty() ? new String[0] : err.split("\n");
     }
 }

@@ -85,7 +85,7 @@ class ImageFolderFormatTest {
         Dataset data = TestData.random(6, 1, 5);
         Path root = writeFolder(data);
         assertThat(DataSources.detect(root)).isInstanceOf(ImageFolderFormat.class);
-        assertMatches(new ImageFolderFormat().load(root), data);
+        assertMatches(new ImageFolderFormat().load(root, LabelKind.FINE), data);
     }
 
     @Test
@@ -95,7 +95,7 @@ class ImageFolderFormatTest {
         for (String prefix : List.of("", "cifar10/")) {
             Path z = zip(root, dir.resolve("images" + prefix.length() + ".zip"), prefix);
             assertThat(DataSources.detect(z)).isInstanceOf(ImageFolderFormat.class);
-            assertMatches(new ImageFolderFormat().load(z), data);
+            assertMatches(new ImageFolderFormat().load(z, LabelKind.FINE), data);
         }
     }
 
@@ -112,7 +112,7 @@ class ImageFolderFormatTest {
             Files.createDirectories(f.getParent());
             Files.write(f, encode(flat, "jpeg"));
         }
-        CifarData d = new ImageFolderFormat().load(dir.resolve("j"));
+        CifarData d = new ImageFolderFormat().load(dir.resolve("j"), LabelKind.FINE);
         assertThat(d.train().pixel(0, 500)).isBetween(196, 204);
         assertThat(d.train().pixel(0, 1024 + 500)).isBetween(96, 104);
         assertThat(d.train().pixel(0, 2048 + 500)).isBetween(46, 54);
@@ -124,16 +124,16 @@ class ImageFolderFormatTest {
         Path root = writeFolder(data);
         Path big = root.resolve("train/mango/0005.png");
         Files.write(big, encode(new BufferedImage(64, 32, BufferedImage.TYPE_INT_RGB), "png"));
-        assertThatThrownBy(() -> new ImageFolderFormat().load(root))
+        assertThatThrownBy(() -> new ImageFolderFormat().load(root, LabelKind.FINE))
                 .isInstanceOf(UserError.class)
                 .hasMessageContaining("train/mango/0005.png: image is 64×32, expected 32×32");
 
         Files.write(big, encode(new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY), "png"));
-        assertThatThrownBy(() -> new ImageFolderFormat().load(root))
+        assertThatThrownBy(() -> new ImageFolderFormat().load(root, LabelKind.FINE))
                 .hasMessageContaining("train/mango/0005.png: image has 1 channel(s), expected RGB");
 
         Files.writeString(big, "not an image");
-        assertThatThrownBy(() -> new ImageFolderFormat().load(root))
+        assertThatThrownBy(() -> new ImageFolderFormat().load(root, LabelKind.FINE))
                 .hasMessageContaining("train/mango/0005.png: not a PNG or JPEG file");
     }
 
@@ -142,7 +142,7 @@ class ImageFolderFormatTest {
         Dataset data = TestData.random(6, 1, 5);
         Path root = writeFolder(data);
         Files.move(root.resolve("test/zebra"), root.resolve("test/horse"));
-        assertThatThrownBy(() -> new ImageFolderFormat().load(root))
+        assertThatThrownBy(() -> new ImageFolderFormat().load(root, LabelKind.FINE))
                 .hasMessageContaining("train/ has classes [apple, mango, zebra] but test/ has [apple, horse, mango]");
     }
 
@@ -154,11 +154,11 @@ class ImageFolderFormatTest {
             zip.write("hello".getBytes());
             zip.closeEntry();
         }
-        assertThatThrownBy(() -> new ImageFolderFormat().load(z))
+        assertThatThrownBy(() -> new ImageFolderFormat().load(z, LabelKind.FINE))
                 .hasMessageContaining("other.zip: no train/<class>/<image> entries in this zip");
         Path notZip = dir.resolve("fake.zip");
         Files.writeString(notZip, "this is not a zip");
-        assertThatThrownBy(() -> new ImageFolderFormat().load(notZip))
+        assertThatThrownBy(() -> new ImageFolderFormat().load(notZip, LabelKind.FINE))
                 .hasMessageContaining("fake.zip: not a readable zip archive");
     }
 }
