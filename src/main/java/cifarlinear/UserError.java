@@ -16,8 +16,30 @@ public class UserError extends RuntimeException {
     }
 
     public UserError(String message, int exitCode, Throwable cause) {
-        super(message, cause);
+        super(oneLine(message), cause);
         this.exitCode = exitCode;
+    }
+
+    /** Longest message kept; text taken from a damaged file can be anything. */
+    static final int MAX_LENGTH = 1000;
+
+    /**
+     * The message as one printable line: control characters (a newline in a name read from a
+     * file, say) become '?', and an overlong message is cut short.
+     */
+    static String oneLine(String message) {
+        if (message == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(Math.min(message.length(), MAX_LENGTH + 1));
+        for (int i = 0; i < message.length() && b.length() < MAX_LENGTH; i++) {
+            char c = message.charAt(i);
+            b.append(Character.isISOControl(c) || Character.getType(c) == Character.FORMAT ? '?' : c);
+        }
+        if (message.length() > MAX_LENGTH) {
+            b.append('…');
+        }
+        return b.toString();
     }
 
     /** A bad option value, argument or path: exit code 2. */

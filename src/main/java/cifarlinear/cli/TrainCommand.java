@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
@@ -102,21 +103,39 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar (there is none when the output is not a terminal).")
     boolean noProgress;
 
+    @Option(names = "--checkpoint-every", paramLabel = "N", defaultValue = "1",
+            description = "Save a checkpoint every N epochs, to resume from; 0: only at the end and when interrupted "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR",
+            description = "Continue an interrupted run in its folder, with its own options and data; only --threads, "
+                    + "--device, --vector-api, --checkpoint-every and --no-progress may be given with it.")
+    Path resume;
+
+    /** Options that define a run; with --resume they come from its config.json. */
+    private static final List<String> RUN_OPTIONS = List.of("--data", "--synthetic-size", "--labels", "--loss",
+            "--lambda", "--batch", "--epochs", "--eta", "--decay-every", "--decay-factor", "--flip", "--seed",
+            "--init-std", "--val", "--out", "--force");
+
     @Override
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
-        Loss lossFn;
-        try {
-            lossFn = Loss.parse(loss);
-        } catch (IllegalArgumentException e) {
-            throw UserError.usage("--loss: " + e.getMessage());
-        }
-        TrainConfig config = new TrainConfig(lossFn, lambda, batch, epochs, eta, decayEvery, decayFactor, flip, seed,
-                initStd, val);
         compute.validate();
-        Path dir = out != null ? out : RunFolder.defaultPath(lossFn.id(), LocalDateTime.now());
+        if (checkpointEvery < 0) {
+            throw UserError.usage("--checkpoint-every must be ≥ 0, got " + checkpointEvery);
+        }
+        if (resume != null) {
+            return resume(stdout);
+        }
+        TrainConfig config = config();
+        Path dir = out != null ? out : RunFolder.defaultPath(config.loss().id(), LocalDateTime.now());
         RunFolder.checkUsable(dir, force);
         DataSources.Resolved resolved = dataOptions.resolve();
+        if (resolved.synthetic()) {
+            // Its size is known before it exists: check the options against it first.
+            config.checkAgainst(dataOptions.syntheticSize - config.val(), dataOptions.syntheticSize);
+        }
 
         CifarData data = dataOptions.load(resolved, stdout);
         config.checkAgainst(data.train().size() - config.val(), data.train().size());
@@ -127,16 +146,110 @@ public final class TrainCommand implements Callable<Integer> {
         folder.writeConfig(configJson);
         stdout.printf("Run folder: %s%n", dir);
         stdout.flush();
+        return train(stdout, config, splits, data, folder, configJson, Trainer.State.start(config, splits));
+    }
 
+    private TrainConfig config() {
+        Loss lossFn;
+        try {
+            lossFn = Loss.parse(loss);
+        } catch (IllegalArgumentException e) {
+            throw UserError.usage("--loss: " + e.getMessage());
+        }
+        return new TrainConfig(lossFn, lambda, batch, epochs, eta, decayEvery, decayFactor, flip, seed, initStd, val);
+    }
+
+    /** Continues the run in {@code resume} from its last checkpoint (or from its start, if it has none). */
+    private int resume(PrintWriter stdout) throws IOException {
+        for (String option : RUN_OPTIONS) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw UserError.usage(option + " cannot be given with --resume: the run keeps its own options");
+            }
+        }
+        RunFolder folder = RunFolder.existing(resume);
+        Map<String, Object> configJson = folder.readConfig();
+        applyRunOptions(configJson);
+        TrainConfig config = config();
+        DataSources.Resolved resolved = dataOptions.resolve();
+        CifarData data = dataOptions.load(resolved, stdout);
+        for (String split : List.of("train", "test")) {
+            Object expected = configJson.get(split + "_sha256");
+            String actual = split.equals("train") ? data.train().sha256() : data.test().sha256();
+            if (expected != null && !expected.equals(actual)) {
+                throw UserError.failure("--resume: the data at " + resolved.describe() + " is not the data this run "
+                        + "started with (its " + split + " fingerprint differs)");
+            }
+        }
+        Splits splits = Splits.of(data, config.val(), config.seed());
+        Trainer.State state = folder.readCheckpoint().orElseGet(() -> Trainer.State.start(config, splits));
+        if (!state.model().classNames().equals(data.classNames())) {
+            throw UserError.failure("--resume: the checkpoint's classes differ from the data's");
+        }
+        if (state.epoch() >= config.epochs() && Files.exists(resume.resolve(RunFolder.MODEL))) {
+            stdout.printf("%s: the run already finished its %d epochs; nothing to resume.%n", resume, config.epochs());
+            return 0;
+        }
+        folder.rewriteMetrics(state.history());
+        stdout.printf("Resuming %s at epoch %d, step %d%n", resume, state.epoch() + 1, state.step());
+        stdout.flush();
+        return train(stdout, config, splits, data, folder, configJson, state);
+    }
+
+    /** Sets this command's run options from a run's config.json. */
+    private void applyRunOptions(Map<String, Object> c) {
+        try {
+            dataOptions.data = (String) c.get("data");
+            dataOptions.syntheticSize = ((Number) c.getOrDefault("synthetic_size", dataOptions.syntheticSize)).intValue();
+            dataOptions.labels = cifarlinear.data.LabelKind.valueOf(
+                    String.valueOf(c.getOrDefault("labels", "fine")).toUpperCase(Locale.ROOT));
+            loss = (String) c.get("loss");
+            lambda = ((Number) c.get("lambda")).doubleValue();
+            batch = ((Number) c.get("batch")).intValue();
+            epochs = ((Number) c.get("epochs")).intValue();
+            eta = ((Number) c.get("eta")).doubleValue();
+            decayEvery = ((Number) c.get("decay_every")).intValue();
+            decayFactor = ((Number) c.get("decay_factor")).doubleValue();
+            flip = ((Number) c.get("flip")).doubleValue();
+            seed = ((Number) c.get("seed")).longValue();
+            initStd = ((Number) c.get("init_std")).doubleValue();
+            val = ((Number) c.get("val")).intValue();
+        } catch (RuntimeException e) {
+            throw UserError.failure(resume.resolve(RunFolder.CONFIG) + ": incomplete run configuration ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private int train(PrintWriter stdout, TrainConfig config, Splits splits, CifarData data, RunFolder folder,
+                      Map<String, Object> configJson, Trainer.State start) throws IOException {
+        Path dir = folder.dir();
         TrainProgress progress = new TrainProgress(stdout, Terminal.interactive() && !noProgress, folder,
                 splits.val().size() > 0);
+        if (start.epoch() > 0 || start.step() > 0) {
+            progress.resumedFrom(start);
+        }
         Trainer.Result result;
-        try {
-            result = new Trainer(config, splits).run(m -> compute.backend(m, config.batch(), config.lambda()), progress);
+        int stoppedWith;
+        try (StopOnInterrupt stop = new StopOnInterrupt()) {
+            result = new Trainer(config, splits, checkpointEvery).run(
+                    m -> compute.backend(m, config.batch(), config.lambda()), progress, start, stop);
+            stoppedWith = stop.exitCode();
         } catch (UncheckedIOException e) {
             throw UserError.failure("cannot write to " + dir + ": " + e.getCause().getMessage(), e);
+        } catch (UserError e) {
+            String kept = progress.lastCheckpoint();
+            throw kept == null ? e : new UserError(e.getMessage() + "; the checkpoint of " + kept + " stays in "
+                    + dir.resolve(RunFolder.CHECKPOINT), e.exitCode(), e);
         } finally {
             progress.closeBar();
+        }
+        if (!result.finished()) {
+            Trainer.State s = result.state();
+            stdout.flush();
+            spec.commandLine().getErr().printf("Interrupted in epoch %d after step %d; saved %s. Resume with: "
+                            + "cifar-linear train --resume %s%n", s.epoch() + 1, s.step(), dir.resolve(RunFolder.CHECKPOINT),
+                    dir);
+            spec.commandLine().getErr().flush();
+            return stoppedWith;
         }
         configJson.put("device_used", result.device());
         folder.writeModel(result.model(), Json.write(configJson));
@@ -152,6 +265,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (resolved.synthetic()) {
             m.put("synthetic_size", dataOptions.syntheticSize);
         }
+        m.put("labels", dataOptions.labels.name().toLowerCase(Locale.ROOT));
+        m.put("train_sha256", data.train().sha256());
+        m.put("test_sha256", data.test().sha256());
         m.put("loss", c.loss().id());
         m.put("lambda", c.lambda());
         m.put("batch", c.batch());
@@ -190,8 +306,8 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("class_names", data.classNames());
         m.put("test_confusion", r.test().confusionRows());
         m.put("epochs", r.epochs().size());
-        m.put("train_seconds", r.trainSeconds());
-        m.put("eval_seconds", r.evalSeconds());
+        m.put("train_seconds", r.state().trainSeconds());
+        m.put("eval_seconds", r.state().evalSeconds());
         m.put("device", r.device());
         m.put("finished", OffsetDateTime.now().toString());
         return m;
@@ -200,8 +316,9 @@ public final class TrainCommand implements Callable<Integer> {
     private static void printSummary(PrintWriter out, Trainer.Result r, List<String> classes, Path dir, TrainConfig c) {
         double norm = r.model().weightNormSquared();
         out.println();
+        double seconds = r.state().trainSeconds();
         out.printf(Locale.ROOT, "Trained %d epochs in %.2f s (%.3f s per epoch) on %s.%n", r.epochs().size(),
-                r.trainSeconds(), r.trainSeconds() / r.epochs().size(), r.device());
+                seconds, seconds / r.epochs().size(), r.device());
         out.println();
         out.println("          loss      cost   accuracy");
         row(out, "train", r.train(), c.lambda(), norm);

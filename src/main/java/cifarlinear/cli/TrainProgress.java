@@ -22,6 +22,7 @@ final class TrainProgress implements Trainer.Listener {
     private final RunFolder folder;
     private final boolean hasVal;
     private ProgressBar bar;
+    private boolean headerShown;
     private int epochs;
     private double lossSum;
     private int lossCount;
@@ -33,9 +34,12 @@ final class TrainProgress implements Trainer.Listener {
         this.hasVal = hasVal;
     }
 
+    private String lastCheckpoint;
+
     @Override
-    public void onEpochStart(int epoch, int epochs, float eta, int steps) {
-        if (epoch == 1) {
+    public void onEpochStart(int epoch, int epochs, float eta, int steps, int fromStep) {
+        if (!headerShown) {
+            headerShown = true;
             out.println(HEADER);
             out.flush();
         }
@@ -44,6 +48,7 @@ final class TrainProgress implements Trainer.Listener {
         lossCount = 0;
         if (showBar) {
             bar = Terminal.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), steps, null, 1);
+            bar.stepTo(fromStep);
         }
     }
 
@@ -73,6 +78,30 @@ final class TrainProgress implements Trainer.Listener {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    @Override
+    public void onCheckpoint(Trainer.State state) {
+        try {
+            folder.writeCheckpoint(state);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        lastCheckpoint = describe(state);
+    }
+
+    /** Where the newest checkpoint on disk stands ("the end of epoch 3"), or null when there is none. */
+    String lastCheckpoint() {
+        return lastCheckpoint;
+    }
+
+    /** Tells this follower that the run starts from a checkpoint already on disk. */
+    void resumedFrom(Trainer.State state) {
+        lastCheckpoint = describe(state);
+    }
+
+    private static String describe(Trainer.State s) {
+        return s.step() == 0 ? "the end of epoch " + s.epoch() : "epoch " + (s.epoch() + 1) + ", step " + s.step();
     }
 
     /** Removes a bar left by an interrupted epoch. */

@@ -115,17 +115,20 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public double trainEpoch(EpochPlan epoch, float eta, StepListener listener) {
+    public Progress trainSteps(EpochPlan epoch, float eta, int fromStep, StepListener listener,
+                               java.util.function.BooleanSupplier stop) {
         if (epoch.data().classCount() != classes) {
             throw new IllegalArgumentException("data has " + epoch.data().classCount() + " classes, model " + classes);
         }
         int n = epoch.size();
         int steps = epoch.steps(batch);
         double epochLoss = 0;
+        int samples = 0;
+        int step = fromStep;
         plan = epoch;
         beta = 1.0f - 2.0f * eta * lambda;
         try {
-            for (int step = 0; step < steps; step++) {
+            for (; step < steps && !stop.getAsBoolean(); step++) {
                 stepStart = step * batch;
                 stepSize = Math.min(batch, n - stepStart);
                 coefficient = -eta / stepSize;
@@ -144,12 +147,13 @@ public final class CpuBackend implements Backend {
                 }
                 pool.run(weightPhase);
                 epochLoss += batchLoss;
+                samples += stepSize;
                 listener.onStep(step, steps, batchLoss / stepSize);
             }
         } finally {
             plan = null;
         }
-        return epochLoss / n;
+        return new Progress(step, epochLoss, samples);
     }
 
     /** Gather, scores, loss and coefficients for this thread's samples (the bias is applied here). */

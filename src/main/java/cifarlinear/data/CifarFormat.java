@@ -172,12 +172,23 @@ public final class CifarFormat implements DataFormat {
                     }
                 }
                 case TEST -> test = decode(bytes, where);
-                case META -> names = names(bytes, where, false);
-                case COARSE_META -> coarseNames = names(bytes, where, true);
+                case META -> names = names(bytes, where);
+                case COARSE_META -> coarseNames = names(bytes, where);
             }
         }
 
         private Batch decode(byte[] bytes, String where) {
+            try {
+                return decodeAs(bytes, where);
+            } catch (UserError e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw UserError.failure(where + ": unreadable (" + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ")", e);
+            }
+        }
+
+        private Batch decodeAs(byte[] bytes, String where) {
             return switch (layout) {
                 case BINARY_10, BINARY_100 -> binary(bytes, where, layout == Layout.BINARY_100);
                 case PYTHON_10, PYTHON_100 -> python(bytes, where, layout == Layout.PYTHON_100);
@@ -185,7 +196,17 @@ public final class CifarFormat implements DataFormat {
             };
         }
 
-        private List<String> names(byte[] bytes, String where, boolean coarse) {
+        private List<String> names(byte[] bytes, String where) {
+            try {
+                return namesAs(bytes, where);
+            } catch (UserError e) {
+                throw e;
+            } catch (RuntimeException e) {
+                throw UserError.failure(where + ": unreadable (" + e.getClass().getSimpleName() + ")", e);
+            }
+        }
+
+        private List<String> namesAs(byte[] bytes, String where) {
             return switch (layout) {
                 case BINARY_10, BINARY_100 -> textLines(bytes, where);
                 case PYTHON_10 -> Pickles.strings(Pickles.require(Pickles.dictionary(bytes, where), "label_names", where),
@@ -259,6 +280,21 @@ public final class CifarFormat implements DataFormat {
             }
             return Dataset.ofCentered(pixels, labels, classes);
         }
+    }
+
+    /**
+     * Decodes one file of a distribution by its base name, as loading would, and returns its
+     * images (null for a file of names); for tests that feed the decoders arbitrary bytes.
+     */
+    static byte[] decodeFile(String baseName, byte[] bytes) {
+        Role role = Role.of(baseName);
+        if (role == null) {
+            throw new IllegalArgumentException(baseName + " is no file of a CIFAR distribution");
+        }
+        Reader reader = new Reader();
+        reader.accept(baseName, baseName, bytes);
+        Batch b = role.kind() == Kind.TEST ? reader.test : reader.train.get(role.batch());
+        return b == null ? null : b.pixels();
     }
 
     private static List<String> numbered(String prefix, int n) {

@@ -14,7 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -26,6 +27,8 @@ import java.util.zip.ZipException;
 sealed interface EntrySource permits EntrySource.Folder, EntrySource.TarGz {
     /** No file of a CIFAR distribution comes near this size; larger entries are refused before reading. */
     long MAX_ENTRY_BYTES = 512L << 20;
+    /** Nor do all of them together: reading stops at this many bytes of wanted files. */
+    long MAX_TOTAL_BYTES = 2L << 30;
 
     /** Receives each file: its name relative to the source, where it is (for messages) and its bytes. */
     @FunctionalInterface
@@ -96,16 +99,24 @@ sealed interface EntrySource permits EntrySource.Folder, EntrySource.TarGz {
             if (!isGzip(file)) {
                 throw UserError.failure(file + ": not a gzip-compressed tar archive");
             }
-            // One thread decompresses while the caller decodes what came before.
+            // One thread decompresses while the caller decodes what came before. When the caller
+            // stops early (a bad file), it marks the hand-over abandoned and the reader ends quietly.
             BlockingQueue<Object> queue = new ArrayBlockingQueue<>(2);
+            AtomicBoolean abandoned = new AtomicBoolean();
             Thread reader = Thread.ofPlatform().daemon().name("cifar-linear-untar").start(() -> {
                 Object last = END;
                 try {
-                    read(wanted, (name, where, bytes) -> put(queue, new Entry(name, where, bytes)));
+                    read(wanted, (name, where, bytes) -> handOver(queue, new Entry(name, where, bytes), abandoned));
+                } catch (Abandoned a) {
+                    return;
                 } catch (Throwable t) {
                     last = t;
                 }
-                put(queue, last);
+                try {
+                    handOver(queue, last, abandoned);
+                } catch (Abandoned a) {
+                    // nobody is waiting any more
+                }
             });
             try {
                 while (true) {
@@ -114,8 +125,6 @@ sealed interface EntrySource permits EntrySource.Folder, EntrySource.TarGz {
                         visitor.visit(e.name(), e.where(), e.bytes());
                     } else if (next == END) {
                         return;
-                    } else if (next instanceof UserError ue) {
-                        throw ue;
                     } else if (next instanceof RuntimeException re) {
                         throw re;
                     } else {
@@ -126,6 +135,8 @@ sealed interface EntrySource permits EntrySource.Folder, EntrySource.TarGz {
                 Thread.currentThread().interrupt();
                 throw UserError.failure(file + ": interrupted while reading");
             } finally {
+                abandoned.set(true);
+                queue.clear();
                 reader.interrupt();
             }
         }
@@ -135,11 +146,22 @@ sealed interface EntrySource permits EntrySource.Folder, EntrySource.TarGz {
         private record Entry(String name, String where, byte[] bytes) {
         }
 
-        private static void put(BlockingQueue<Object> queue, Object item) {
+        /** Thrown in the reader thread when the caller no longer takes what it reads. */
+        private static final class Abandoned extends RuntimeException {
+            Abandoned() {
+                super(null, null, false, false);
+            }
+        }
+
+        private static void handOver(BlockingQueue<Object> queue, Object item, AtomicBoolean abandoned) {
             try {
-                queue.put(item);
+                while (!queue.offer(item, 100, TimeUnit.MILLISECONDS)) {
+                    if (abandoned.get()) {
+                        throw new Abandoned();
+                    }
+                }
             } catch (InterruptedException e) {
-                throw new CancellationException("the reader stopped waiting");
+                throw new Abandoned();
             }
         }
 
@@ -149,6 +171,7 @@ sealed interface EntrySource permits EntrySource.Folder, EntrySource.TarGz {
                  InputStream gz = new GZIPInputStream(raw, 1 << 16);
                  TarArchiveInputStream tar = new TarArchiveInputStream(gz)) {
                 TarArchiveEntry e;
+                long total = 0;
                 while ((e = tar.getNextEntry()) != null) {
                     String name = e.getName();
                     String where = file + "!/" + name;
@@ -157,7 +180,8 @@ sealed interface EntrySource permits EntrySource.Folder, EntrySource.TarGz {
                         continue;
                     }
                     long size = e.getSize();
-                    if (size < 0 || size > MAX_ENTRY_BYTES) {
+                    total += size;
+                    if (size < 0 || size > MAX_ENTRY_BYTES || total > MAX_TOTAL_BYTES) {
                         throw UserError.failure(where + ": entry of " + size + " bytes, far more than any CIFAR file");
                     }
                     byte[] bytes = tar.readNBytes((int) size);

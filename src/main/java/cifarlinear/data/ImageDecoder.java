@@ -36,8 +36,16 @@ public final class ImageDecoder {
         return lower.endsWith(".png") || lower.endsWith(".jpg") || lower.endsWith(".jpeg");
     }
 
-    /** Decodes an image of any size (for callers that resize). */
+    /** Larger images are refused before their pixels are decoded. */
+    static final int MAX_SIDE = 4096;
+
+    /** Decodes an image of up to {@value #MAX_SIDE} pixels a side (for callers that resize). */
     public static BufferedImage read(byte[] bytes, String source) {
+        return read(bytes, source, MAX_SIDE);
+    }
+
+    /** Decodes an image whose sides are at most {@code maxSide}, checked from its header before decoding. */
+    static BufferedImage read(byte[] bytes, String source, int maxSide) {
         ImageReader reader;
         if (bytes.length >= 3 && (bytes[0] & 0xFF) == 0xFF && (bytes[1] & 0xFF) == 0xD8) {
             reader = JPEG.get();
@@ -48,9 +56,17 @@ public final class ImageDecoder {
         }
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
+            int w = reader.getWidth(0);
+            int h = reader.getHeight(0);
+            if (w > maxSide || h > maxSide) {
+                throw UserError.failure(source + ": image is " + w + "×" + h + ", expected 32×32");
+            }
             return reader.read(0);
-        } catch (IOException | RuntimeException e) {
-            throw UserError.failure(source + ": cannot decode image (" + e.getMessage() + ")", e);
+        } catch (UserError e) {
+            throw e;
+        } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            throw UserError.failure(source + ": cannot decode image (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ")", e);
         } finally {
             reader.setInput(null);
         }
@@ -62,7 +78,7 @@ public final class ImageDecoder {
      * @throws UserError naming {@code source} when the image is of another size or not RGB
      */
     public static void decodeInto(byte[] bytes, String source, byte[] out, int offset) {
-        BufferedImage img = read(bytes, source);
+        BufferedImage img = read(bytes, source, Dataset.SIDE);
         if (img.getWidth() != Dataset.SIDE || img.getHeight() != Dataset.SIDE) {
             throw UserError.failure(source + ": image is " + img.getWidth() + "×" + img.getHeight()
                     + ", expected 32×32");

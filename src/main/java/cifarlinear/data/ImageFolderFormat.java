@@ -25,6 +25,9 @@ import java.util.zip.ZipFile;
  * within a class, files are taken in sorted name order. Every image must be 32 × 32 RGB.
  */
 public final class ImageFolderFormat implements DataFormat {
+    static final int MAX_CLASSES = 10_000;
+    static final int MAX_CLASS_NAME = 200;
+
     /** No 32 × 32 image file is anywhere near this large. */
     static final long MAX_IMAGE_BYTES = 1 << 20;
 
@@ -164,6 +167,14 @@ public final class ImageFolderFormat implements DataFormat {
                     + test.keySet());
         }
         List<String> classes = List.copyOf(train.keySet());
+        if (classes.size() > MAX_CLASSES) {
+            throw UserError.failure(source + ": " + classes.size() + " class folders; at most " + MAX_CLASSES + " are supported");
+        }
+        for (String c : classes) {
+            if (c.length() > MAX_CLASS_NAME) {
+                throw UserError.failure(source + ": a class folder name of " + c.length() + " characters");
+            }
+        }
         return new CifarData("image folders " + source, decode(source, train, classes), decode(source, test, classes));
     }
 

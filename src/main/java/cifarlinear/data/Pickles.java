@@ -5,7 +5,9 @@ import net.razorvine.pickle.IObjectConstructor;
 import net.razorvine.pickle.PickleException;
 import net.razorvine.pickle.Unpickler;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.PushbackInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -66,9 +68,10 @@ final class Pickles {
             return '?';
         }
 
+        /** Bytes per item, or 0 when the code does not say (or says something absurd). */
         int size() {
             String digits = code.replaceAll("\\D", "");
-            return digits.isEmpty() ? 0 : Integer.parseInt(digits);
+            return digits.isEmpty() || digits.length() > 2 ? 0 : Integer.parseInt(digits);
         }
 
         @Override
@@ -95,10 +98,15 @@ final class Pickles {
             data = bytes(state[4]);
         }
 
+        /** The number of items the shape claims, or −1 when that does not fit a long. */
         long elements() {
             long n = 1;
-            for (int s : shape) {
-                n *= s;
+            try {
+                for (int s : shape) {
+                    n = Math.multiplyExact(n, s);
+                }
+            } catch (ArithmeticException e) {
+                return -1;
             }
             return n;
         }
@@ -124,7 +132,7 @@ final class Pickles {
         Object o;
         Unpickler u = new FastStrings();
         try {
-            o = u.loads(pickle);
+            o = u.load(new PushbackInputStream(new ByteArrayInputStream(pickle), 8));
         } catch (IOException | RuntimeException | StackOverflowError e) {
             throw UserError.failure(source + ": not a readable pickle (" + describe(e) + ")");
         } finally {
@@ -149,8 +157,36 @@ final class Pickles {
         private static final short BINSTRING = 'T';
         private static final short SHORT_BINSTRING = 'U';
 
+        /** Opcodes followed by a little-endian length and that many bytes: the length's size. */
+        private static int lengthBytes(short key) {
+            return switch (key) {
+                case 'B', 'X', 0x8b -> 4; // BINBYTES, BINUNICODE, LONG4
+                case 'C', 0x8c, 0x8a -> 1; // SHORT_BINBYTES, SHORT_BINUNICODE, LONG1
+                case 0x8d, 0x8e, 0x96 -> 8; // BINUNICODE8, BINBYTES8, BYTEARRAY8
+                default -> 0;
+            };
+        }
+
         @Override
         protected Object dispatch(short key) throws IOException {
+            int lengthBytes = lengthBytes(key);
+            if (lengthBytes > 0) {
+                // Check the length against what is left before the stock code allocates for it.
+                byte[] raw = input.readNBytes(lengthBytes);
+                if (raw.length < lengthBytes) {
+                    throw new PickleException("truncated pickle");
+                }
+                long len = 0;
+                for (int i = lengthBytes - 1; i >= 0; i--) {
+                    len = (len << 8) | (raw[i] & 0xFF);
+                }
+                if (len < 0 || len > input.available()) {
+                    throw new PickleException("an item of " + Long.toUnsignedString(len) + " bytes where "
+                            + input.available() + " remain");
+                }
+                ((PushbackInputStream) input).unread(raw);
+                return super.dispatch(key);
+            }
             if (key == BINSTRING || key == SHORT_BINSTRING) {
                 long len = key == SHORT_BINSTRING ? input.read()
                         : Integer.toUnsignedLong(ByteBuffer.wrap(input.readNBytes(4)).order(ByteOrder.LITTLE_ENDIAN).getInt());
@@ -209,8 +245,8 @@ final class Pickles {
     /** Integers from a list of ints or NumPy scalars, or from a 1-D integer array. */
     static int[] integers(Object value, String what, String source) {
         if (value instanceof NdArray a) {
-            if (a.dtype == null || "iu".indexOf(a.dtype.kind()) < 0 || a.shape.length != 1
-                    || a.data.length != a.elements() * a.dtype.size()) {
+            if (a.dtype == null || "iu".indexOf(a.dtype.kind()) < 0 || a.dtype.size() == 0 || a.shape == null
+                    || a.shape.length != 1 || a.data == null || a.data.length != a.elements() * a.dtype.size()) {
                 throw UserError.failure(source + ": '" + what + "' is not a 1-D integer array");
             }
             int[] out = new int[a.shape[0]];

@@ -22,13 +22,27 @@ public interface Backend extends AutoCloseable {
     /** A short description such as "cpu (2 threads)". */
     String description();
 
+    /** How far a call to {@link #trainSteps} got: the next step to run, and the summed loss of the samples it trained on. */
+    record Progress(int nextStep, double lossSum, int samples) {
+    }
+
     /**
-     * Runs one epoch of mini-batch gradient descent over the plan's order with learning rate
-     * η: for each batch, W ← (1 − 2ηλ) W − (η/m) G Xᵀ and b ← b − (η/m) G 1.
+     * Runs steps {@code [fromStep, steps)} of an epoch of mini-batch gradient descent over the
+     * plan's order with learning rate η: for each batch, W ← (1 − 2ηλ) W − (η/m) G Xᵀ and
+     * b ← b − (η/m) G 1. Before each step it asks {@code stop} and returns early when told to.
+     */
+    Progress trainSteps(EpochPlan plan, float eta, int fromStep, StepListener listener,
+                        java.util.function.BooleanSupplier stop);
+
+    /**
+     * Runs a whole epoch.
      *
      * @return the mean loss over the epoch's (augmented) training samples, before each step
      */
-    double trainEpoch(EpochPlan plan, float eta, StepListener listener);
+    default double trainEpoch(EpochPlan plan, float eta, StepListener listener) {
+        Progress p = trainSteps(plan, eta, 0, listener, () -> false);
+        return p.lossSum() / p.samples();
+    }
 
     /** Loss, accuracy and confusion of the current parameters on the given images (no augmentation). */
     Evaluation evaluate(Subset subset);

@@ -13,7 +13,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The folder a training run writes: {@value #CONFIG}, {@value #METRICS} (a row per epoch, written
@@ -25,6 +33,8 @@ public final class RunFolder {
     public static final String METRICS = "metrics.csv";
     public static final String SUMMARY = "summary.json";
     public static final String MODEL = "model.ckpt";
+    public static final String CHECKPOINT = "checkpoint.ckpt";
+    private static final String STATE_KIND = "cifar-linear training state";
 
     private final Path dir;
 
@@ -69,14 +79,83 @@ public final class RunFolder {
     /** Creates the folder (and parents), removing the run files a previous run left there. */
     public static RunFolder create(Path dir) throws IOException {
         Files.createDirectories(dir);
-        for (String f : new String[] {CONFIG, METRICS, SUMMARY, MODEL}) {
+        for (String f : new String[] {CONFIG, METRICS, SUMMARY, MODEL, CHECKPOINT}) {
             Files.deleteIfExists(dir.resolve(f));
+        }
+        return new RunFolder(dir);
+    }
+
+    /** An existing run folder, to continue the run in it. */
+    public static RunFolder existing(Path dir) {
+        if (!Files.isRegularFile(dir.resolve(CONFIG))) {
+            throw UserError.usage("--resume: " + dir + " is not a run folder (no " + CONFIG + ")");
         }
         return new RunFolder(dir);
     }
 
     public Path dir() {
         return dir;
+    }
+
+    /** The run's configuration as train wrote it. */
+    public Map<String, Object> readConfig() {
+        Path f = dir.resolve(CONFIG);
+        try {
+            return Json.mapper().readValue(f.toFile(), new TypeReference<LinkedHashMap<String, Object>>() { });
+        } catch (IOException e) {
+            throw UserError.failure(f + ": cannot read the run's configuration (" + e.getMessage().lines().findFirst()
+                    .orElse("") + ")");
+        }
+    }
+
+    /**
+     * Saves where training stands, atomically: the parameters and, as the checkpoint's metadata,
+     * the next step, the loss so far in the epoch and the metrics of the finished epochs.
+     */
+    public void writeCheckpoint(Trainer.State state) throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", STATE_KIND);
+        m.put("epoch", state.epoch());
+        m.put("step", state.step());
+        m.put("epoch_loss_sum", state.epochLossSum());
+        m.put("epoch_samples", state.epochSamples());
+        m.put("train_seconds", state.trainSeconds());
+        m.put("eval_seconds", state.evalSeconds());
+        m.put("metrics", state.history());
+        Checkpoint.write(dir.resolve(CHECKPOINT), state.model(), Json.write(m));
+    }
+
+    /** The last checkpoint, if the run got as far as writing one. */
+    public Optional<Trainer.State> readCheckpoint() {
+        Path f = dir.resolve(CHECKPOINT);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        Checkpoint.Contents c = Checkpoint.read(f);
+        try {
+            JsonNode m = Json.mapper().readTree(c.metadataJson());
+            if (m == null || !STATE_KIND.equals(m.path("kind").asText())) {
+                throw UserError.failure(f + ": not a training checkpoint");
+            }
+            List<EpochMetrics> history = new ArrayList<>();
+            for (JsonNode row : m.path("metrics")) {
+                history.add(Json.mapper().treeToValue(row, EpochMetrics.class));
+            }
+            return Optional.of(new Trainer.State(c.model(), m.path("epoch").asInt(), m.path("step").asInt(),
+                    m.path("epoch_loss_sum").asDouble(), m.path("epoch_samples").asInt(), history,
+                    m.path("train_seconds").asDouble(), m.path("eval_seconds").asDouble()));
+        } catch (IOException e) {
+            throw UserError.failure(f + ": unreadable training state (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    /** metrics.csv with exactly these rows, written atomically. */
+    public void rewriteMetrics(List<EpochMetrics> rows) throws IOException {
+        StringBuilder b = new StringBuilder(EpochMetrics.CSV_HEADER).append('\n');
+        for (EpochMetrics m : rows) {
+            b.append(m.toCsv()).append('\n');
+        }
+        cifarlinear.util.AtomicFiles.writeString(dir.resolve(METRICS), b.toString());
     }
 
     public void writeConfig(Object config) throws IOException {
