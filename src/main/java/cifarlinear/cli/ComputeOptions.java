@@ -59,8 +59,13 @@ public final class ComputeOptions {
 
     /** The backend for a model; batch and λ are fixed for its lifetime. */
     Backend backend(LinearModel model, int batch, double lambda) {
+        return backend(java.util.List.of(model), new double[] {lambda}, batch);
+    }
+
+    /** The backend for models that train side by side, each with its λ. */
+    Backend backend(java.util.List<LinearModel> models, double[] lambdas, int batch) {
         return switch (device) {
-            case AUTO, CPU -> new CpuBackend(model, batch, (float) lambda, threads(), useVectorApi());
+            case AUTO, CPU -> new CpuBackend(models, lambdas, batch, threads(), useVectorApi());
         };
     }
 }

@@ -49,7 +49,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         Evaluation e;
         try (Backend backend = compute.backend(m, 1, 0)) {
-            e = backend.evaluate(Subset.all(data.test()));
+            e = backend.evaluate(Subset.all(data.test())).getFirst();
         }
         out.printf(Locale.ROOT, "Model %s (%s, %d classes) on %d test images:%n", model, m.loss().id(),
                 m.classCount(), e.count());

@@ -7,8 +7,10 @@ import cifarlinear.data.Splits;
 import cifarlinear.model.Loss;
 import cifarlinear.train.Evaluation;
 import cifarlinear.train.RunFolder;
+import cifarlinear.train.Schedule;
 import cifarlinear.train.TrainConfig;
 import cifarlinear.train.Trainer;
+import cifarlinear.report.RunReport;
 import cifarlinear.util.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,9 +62,24 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
     int epochs;
 
+    @Option(names = "--schedule", paramLabel = "KIND", defaultValue = "step",
+            description = "Learning-rate schedule: step (decay every N epochs), cyclic (triangular), cosine or "
+                    + "constant (default: ${DEFAULT-VALUE}).")
+    String schedule;
+
     @Option(names = "--eta", paramLabel = "η", defaultValue = "0.01",
-            description = "Initial learning rate (default: ${DEFAULT-VALUE}).")
+            description = "Learning rate: the initial one, or the largest for cyclic and cosine (default: "
+                    + "${DEFAULT-VALUE}).")
     double eta;
+
+    @Option(names = "--eta-min", paramLabel = "η", defaultValue = "1e-5",
+            description = "Smallest learning rate of the cyclic and cosine schedules (default: ${DEFAULT-VALUE}).")
+    double etaMin;
+
+    @Option(names = "--cycle-steps", paramLabel = "N", defaultValue = "0",
+            description = "Steps from the bottom to the top of a cyclic schedule; 0: two epochs' worth (default: "
+                    + "${DEFAULT-VALUE}).")
+    int cycleSteps;
 
     @Option(names = "--decay-every", paramLabel = "N", defaultValue = "10",
             description = "Multiply η by the decay factor every N epochs; 0 keeps it constant (default: ${DEFAULT-VALUE}).")
@@ -76,6 +93,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Probability that a training image is mirrored left-right, drawn afresh each epoch "
                     + "(default: ${DEFAULT-VALUE}).")
     double flip;
+
+    @Option(names = "--shift", paramLabel = "PIXELS", defaultValue = "0",
+            description = "Move each training image by up to this many pixels in x and y, drawn afresh each epoch "
+                    + "(default: ${DEFAULT-VALUE}).")
+    int shift;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
             description = "Seed of every random choice: validation split, initial W, order and flips "
@@ -115,7 +137,8 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** Options that define a run; with --resume they come from its config.json. */
     private static final List<String> RUN_OPTIONS = List.of("--data", "--synthetic-size", "--labels", "--loss",
-            "--lambda", "--batch", "--epochs", "--eta", "--decay-every", "--decay-factor", "--flip", "--seed",
+            "--lambda", "--batch", "--epochs", "--schedule", "--eta", "--eta-min", "--cycle-steps", "--decay-every",
+            "--decay-factor", "--flip", "--shift", "--seed",
             "--init-std", "--val", "--out", "--force");
 
     @Override
@@ -156,7 +179,8 @@ public final class TrainCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw UserError.usage("--loss: " + e.getMessage());
         }
-        return new TrainConfig(lossFn, lambda, batch, epochs, eta, decayEvery, decayFactor, flip, seed, initStd, val);
+        Schedule sched = new Schedule(Schedule.Kind.parse(schedule), eta, etaMin, decayEvery, decayFactor, cycleSteps);
+        return new TrainConfig(lossFn, lambda, batch, epochs, sched, flip, shift, seed, initStd, val);
     }
 
     /** Continues the run in {@code resume} from its last checkpoint (or from its start, if it has none). */
@@ -206,9 +230,13 @@ public final class TrainCommand implements Callable<Integer> {
             lambda = ((Number) c.get("lambda")).doubleValue();
             batch = ((Number) c.get("batch")).intValue();
             epochs = ((Number) c.get("epochs")).intValue();
+            schedule = (String) c.getOrDefault("schedule", "step");
             eta = ((Number) c.get("eta")).doubleValue();
+            etaMin = ((Number) c.getOrDefault("eta_min", etaMin)).doubleValue();
+            cycleSteps = ((Number) c.getOrDefault("cycle_steps", 0)).intValue();
             decayEvery = ((Number) c.get("decay_every")).intValue();
             decayFactor = ((Number) c.get("decay_factor")).doubleValue();
+            shift = ((Number) c.getOrDefault("shift", 0)).intValue();
             flip = ((Number) c.get("flip")).doubleValue();
             seed = ((Number) c.get("seed")).longValue();
             initStd = ((Number) c.get("init_std")).doubleValue();
@@ -231,7 +259,7 @@ public final class TrainCommand implements Callable<Integer> {
         int stoppedWith;
         try (StopOnInterrupt stop = new StopOnInterrupt()) {
             result = new Trainer(config, splits, checkpointEvery).run(
-                    m -> compute.backend(m, config.batch(), config.lambda()), progress, start, stop);
+                    m -> compute.backend(m, new double[] {config.lambda()}, config.batch()), progress, start, stop);
             stoppedWith = stop.exitCode();
         } catch (UncheckedIOException e) {
             throw UserError.failure("cannot write to " + dir + ": " + e.getCause().getMessage(), e);
@@ -252,9 +280,12 @@ public final class TrainCommand implements Callable<Integer> {
             return stoppedWith;
         }
         configJson.put("device_used", result.device());
-        folder.writeModel(result.model(), Json.write(configJson));
-        folder.writeSummary(summaryJson(result, data));
-        printSummary(stdout, result, data.classNames(), dir, config);
+        RunFolder.Outcome outcome = new RunFolder.Outcome(result.model(), result.train().getFirst(),
+                result.val() == null ? null : result.val().getFirst(), result.test().getFirst(), result.epochs(),
+                result.state().trainSeconds(), result.state().evalSeconds(), result.device());
+        folder.writeResults(configJson, outcome);
+        RunReport.write(dir);
+        printSummary(stdout, outcome, data.classNames(), dir, config);
         return 0;
     }
 
@@ -272,10 +303,14 @@ public final class TrainCommand implements Callable<Integer> {
         m.put("lambda", c.lambda());
         m.put("batch", c.batch());
         m.put("epochs", c.epochs());
+        m.put("schedule", c.schedule().kind().id());
         m.put("eta", c.eta());
-        m.put("decay_every", c.decayEvery());
-        m.put("decay_factor", c.decayFactor());
+        m.put("eta_min", c.schedule().etaMin());
+        m.put("cycle_steps", c.schedule().cycleSteps());
+        m.put("decay_every", c.schedule().decayEvery());
+        m.put("decay_factor", c.schedule().decayFactor());
         m.put("flip", c.flip());
+        m.put("shift", c.shift());
         m.put("seed", c.seed());
         m.put("init_std", c.initStd());
         m.put("val", c.val());
@@ -289,36 +324,13 @@ public final class TrainCommand implements Callable<Integer> {
         return m;
     }
 
-    private static Map<String, Object> summaryJson(Trainer.Result r, CifarData data) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("test_accuracy", r.test().accuracy());
-        m.put("val_accuracy", r.val() == null ? null : r.val().accuracy());
-        m.put("train_accuracy", r.train().accuracy());
-        m.put("test_loss", r.test().loss());
-        m.put("val_loss", r.val() == null ? null : r.val().loss());
-        m.put("train_loss", r.train().loss());
-        Map<String, Double> perClass = new LinkedHashMap<>();
-        double[] acc = r.test().perClassAccuracy();
-        for (int k = 0; k < acc.length; k++) {
-            perClass.put(data.classNames().get(k), Double.isNaN(acc[k]) ? null : acc[k]);
-        }
-        m.put("per_class_test_accuracy", perClass);
-        m.put("class_names", data.classNames());
-        m.put("test_confusion", r.test().confusionRows());
-        m.put("epochs", r.epochs().size());
-        m.put("train_seconds", r.state().trainSeconds());
-        m.put("eval_seconds", r.state().evalSeconds());
-        m.put("device", r.device());
-        m.put("finished", OffsetDateTime.now().toString());
-        return m;
-    }
-
-    private static void printSummary(PrintWriter out, Trainer.Result r, List<String> classes, Path dir, TrainConfig c) {
+    private static void printSummary(PrintWriter out, RunFolder.Outcome r, List<String> classes, Path dir,
+                                     TrainConfig c) {
         double norm = r.model().weightNormSquared();
         out.println();
-        double seconds = r.state().trainSeconds();
-        out.printf(Locale.ROOT, "Trained %d epochs in %.2f s (%.3f s per epoch) on %s.%n", r.epochs().size(),
-                seconds, seconds / r.epochs().size(), r.device());
+        double seconds = r.trainSeconds();
+        out.printf(Locale.ROOT, "Trained %d epochs in %.2f s (%.3f s per epoch) on %s.%n", r.history().size(),
+                seconds, seconds / r.history().size(), r.device());
         out.println();
         out.println("          loss      cost   accuracy");
         row(out, "train", r.train(), c.lambda(), norm);
@@ -330,7 +342,8 @@ public final class TrainCommand implements Callable<Integer> {
         out.println("Per-class test accuracy:");
         Report.perClass(out, classes, r.test().perClassAccuracy());
         out.println();
-        out.println("Saved " + dir.resolve(RunFolder.MODEL) + " and the run's metrics in " + dir + "/");
+        out.println("Saved " + dir.resolve(RunFolder.MODEL) + "; the run's metrics, figures and report are in " + dir
+                + "/ (open " + dir.resolve(RunFolder.REPORT) + ")");
         out.flush();
     }
 

@@ -37,7 +37,7 @@ final class TrainProgress implements Trainer.Listener {
     private String lastCheckpoint;
 
     @Override
-    public void onEpochStart(int epoch, int epochs, float eta, int steps, int fromStep) {
+    public void onEpochStart(int epoch, int epochs, int steps, int fromStep) {
         if (!headerShown) {
             headerShown = true;
             out.println(HEADER);
@@ -65,7 +65,7 @@ final class TrainProgress implements Trainer.Listener {
     }
 
     @Override
-    public void onEpochEnd(EpochMetrics m) {
+    public void onEpochEnd(int model, EpochMetrics m) {
         closeBar();
         out.println(String.format(Locale.ROOT, "%6s  %9.6f  %10.4f  %8.2f%%  %9s  %9s  %5.2f s",
                 m.epoch() + "/" + epochs, m.eta(), m.trainLoss(), 100 * m.trainAccuracy(),

@@ -8,50 +8,73 @@ import cifarlinear.train.Backend;
 import cifarlinear.train.EpochPlan;
 import cifarlinear.train.Evaluation;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
 /**
  * Pure-Java training on all cores, with every buffer allocated up front (nothing per step).
  * A step is two parallel phases:
  * <ol>
- *   <li>each thread takes a slice of the batch's samples: gathers, flips and normalizes them
- *       ({@link CpuKernels#gather}), computes their scores ({@link Products#scores}), and from
- *       them each sample's loss and update coefficients c[k][i] = −(η/m) ∂ℓ_i/∂s_k
- *       ({@link Loss#lossAndGradient});</li>
- *   <li>the calling thread steps b; then each thread updates a slice of W's columns
- *       ({@link Products#update}).</li>
+ *   <li>each thread takes a slice of the batch's samples: gathers, flips, shifts and normalizes
+ *       them ({@link CpuKernels#gather}) once, then for each model computes their scores
+ *       ({@link Products#scores}) and from those each sample's loss and update coefficients
+ *       c[k][i] = −(η/m) ∂ℓ_i/∂s_k ({@link Loss#lossAndGradient});</li>
+ *   <li>the calling thread steps each model's b; then each thread updates a slice of every
+ *       model's W columns ({@link Products#update}).</li>
  * </ol>
- * Every score and every weight is computed whole by one thread in an order fixed by the shapes,
- * so the result does not depend on the number of threads.
+ * Several models (configurations sharing the batches) train on the one gathered batch. Every
+ * score and every weight is computed whole by one thread in an order fixed by the shapes, so the
+ * result does not depend on the number of threads.
  */
 public final class CpuBackend implements Backend {
     private static final int EVAL_CHUNK = 64;
 
-    private final Loss loss;
     private final int classes;
     private final int d;
     private final int batch;
-    private final float lambda;
-    private final float[][] w;
-    private final float[] b;
-    private final LinearModel template;
     private final float[] centeredMean;
     private final float[] invStd;
     private final WorkerPool pool;
     private final Products products;
+    private final List<Model> models = new ArrayList<>();
 
-    // The batch (x: batch × d), coefficients c (K × batch) and per-sample losses.
+    // The gathered batch (batch × d), shared by all models.
     private final float[][] x;
-    private final float[][] c;
-    private final double[] sampleLoss;
     private final Worker[] workers;
 
     // The step being run, read by the phase tasks.
     private EpochPlan plan;
     private int stepStart;
     private int stepSize;
-    private float coefficient;
-    private float beta;
     private final WorkerPool.Task samplePhase = this::samplePhase;
     private final WorkerPool.Task weightPhase = this::weightPhase;
+
+    /** One model's parameters and per-step buffers. */
+    private final class Model {
+        final LinearModel template;
+        final Loss loss;
+        final float lambda;
+        final float[][] w;
+        final float[] b;
+        final float[][] c;
+        final double[] sampleLoss;
+        float coefficient;
+        float beta;
+
+        Model(LinearModel initial, float lambda) {
+            this.template = initial.copy();
+            this.loss = initial.loss();
+            this.lambda = lambda;
+            this.w = new float[classes][d];
+            for (int k = 0; k < classes; k++) {
+                System.arraycopy(initial.weights(), k * d, w[k], 0, d);
+            }
+            this.b = initial.bias().clone();
+            this.c = new float[classes][batch];
+            this.sampleLoss = new double[batch];
+        }
+    }
 
     /** One thread's working memory. */
     private final class Worker {
@@ -59,6 +82,7 @@ public final class CpuBackend implements Backend {
         final Object scratch;
         final double[] scores;
         final double[] grad;
+        final float[] row;
         final float[][] evalX;
 
         Worker(int rows) {
@@ -66,42 +90,52 @@ public final class CpuBackend implements Backend {
             scratch = products.scratch(classes, d, rows);
             scores = new double[classes];
             grad = new double[classes];
+            row = new float[d];
             evalX = new float[EVAL_CHUNK][d];
         }
     }
 
+    /** One model. */
+    public CpuBackend(LinearModel initial, int batch, float lambda, int threads, boolean vectorApi) {
+        this(List.of(initial), new double[] {lambda}, batch, threads, vectorApi);
+    }
+
     /**
+     * Models that train side by side on the same batches.
+     *
+     * @param lambdas   each model's L2 strength
      * @param vectorApi use the Vector API kernels ({@link Simd#vectorApiAvailable()} must hold)
      */
-    public CpuBackend(LinearModel initial, int batch, float lambda, int threads, boolean vectorApi) {
-        if (initial.dim() != Dataset.DIM) {
+    public CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi) {
+        LinearModel first = initial.getFirst();
+        if (first.dim() != Dataset.DIM) {
             throw new IllegalArgumentException("the CPU backend trains on " + Dataset.DIM + "-feature images, not "
-                    + initial.dim());
+                    + first.dim());
         }
         if (batch < 1) {
             throw new IllegalArgumentException("batch must be positive, got " + batch);
         }
-        this.template = initial.copy();
-        this.loss = initial.loss();
-        this.classes = initial.classCount();
-        this.d = initial.dim();
-        this.batch = batch;
-        this.lambda = lambda;
-        this.products = Simd.products(vectorApi);
-        this.w = new float[classes][d];
-        for (int k = 0; k < classes; k++) {
-            System.arraycopy(initial.weights(), k * d, w[k], 0, d);
+        if (lambdas.length != initial.size()) {
+            throw new IllegalArgumentException(initial.size() + " models but " + lambdas.length + " λ");
         }
-        this.b = initial.bias().clone();
-        this.centeredMean = initial.stats().mean().clone();
+        this.classes = first.classCount();
+        this.d = first.dim();
+        this.batch = batch;
+        this.products = Simd.products(vectorApi);
+        for (int m = 0; m < initial.size(); m++) {
+            LinearModel model = initial.get(m);
+            if (!model.classNames().equals(first.classNames()) || !model.stats().equals(first.stats())) {
+                throw new IllegalArgumentException("models trained together must share classes and normalization");
+            }
+            models.add(new Model(model, (float) lambdas[m]));
+        }
+        this.centeredMean = first.stats().mean().clone();
         for (int j = 0; j < d; j++) {
             centeredMean[j] -= 128;
         }
-        this.invStd = initial.stats().invStd();
+        this.invStd = first.stats().invStd();
         this.pool = new WorkerPool(threads);
         this.x = new float[batch][d];
-        this.c = new float[classes][batch];
-        this.sampleLoss = new double[batch];
         int rows = Math.max(EVAL_CHUNK, (batch + threads - 1) / threads);
         this.workers = new Worker[threads];
         for (int t = 0; t < threads; t++) {
@@ -115,48 +149,69 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Progress trainSteps(EpochPlan epoch, float eta, int fromStep, StepListener listener,
-                               java.util.function.BooleanSupplier stop) {
+    public int models() {
+        return models.size();
+    }
+
+    @Override
+    public int batch() {
+        return batch;
+    }
+
+    @Override
+    public Progress trainSteps(EpochPlan epoch, float[][] etas, int fromStep, StepListener listener,
+                               BooleanSupplier stop) {
         if (epoch.data().classCount() != classes) {
-            throw new IllegalArgumentException("data has " + epoch.data().classCount() + " classes, model " + classes);
+            throw new IllegalArgumentException("data has " + epoch.data().classCount() + " classes, models " + classes);
         }
         int n = epoch.size();
         int steps = epoch.steps(batch);
-        double epochLoss = 0;
+        double[] lossSums = new double[models.size()];
         int samples = 0;
         int step = fromStep;
         plan = epoch;
-        beta = 1.0f - 2.0f * eta * lambda;
         try {
             for (; step < steps && !stop.getAsBoolean(); step++) {
                 stepStart = step * batch;
                 stepSize = Math.min(batch, n - stepStart);
-                coefficient = -eta / stepSize;
-                pool.run(samplePhase);
-                double batchLoss = 0;
-                for (int i = 0; i < stepSize; i++) {
-                    batchLoss += sampleLoss[i];
+                for (int m = 0; m < models.size(); m++) {
+                    Model model = models.get(m);
+                    float eta = etas[m][step];
+                    model.coefficient = -eta / stepSize;
+                    model.beta = 1.0f - 2.0f * eta * model.lambda;
                 }
-                for (int k = 0; k < classes; k++) {
-                    double sum = 0;
-                    float[] ck = c[k];
+                pool.run(samplePhase);
+                double firstLoss = 0;
+                for (int m = 0; m < models.size(); m++) {
+                    Model model = models.get(m);
+                    double batchLoss = 0;
                     for (int i = 0; i < stepSize; i++) {
-                        sum += ck[i];
+                        batchLoss += model.sampleLoss[i];
                     }
-                    b[k] = (float) (b[k] + sum);
+                    lossSums[m] += batchLoss;
+                    if (m == 0) {
+                        firstLoss = batchLoss;
+                    }
+                    for (int k = 0; k < classes; k++) {
+                        double sum = 0;
+                        float[] ck = model.c[k];
+                        for (int i = 0; i < stepSize; i++) {
+                            sum += ck[i];
+                        }
+                        model.b[k] = (float) (model.b[k] + sum);
+                    }
                 }
                 pool.run(weightPhase);
-                epochLoss += batchLoss;
                 samples += stepSize;
-                listener.onStep(step, steps, batchLoss / stepSize);
+                listener.onStep(step, steps, firstLoss / stepSize);
             }
         } finally {
             plan = null;
         }
-        return new Progress(step, epochLoss, samples);
+        return new Progress(step, lossSums, samples);
     }
 
-    /** Gather, scores, loss and coefficients for this thread's samples (the bias is applied here). */
+    /** Gather once, then scores, loss and coefficients of every model for this thread's samples. */
     private void samplePhase(int part, int parts) {
         int i0 = (int) ((long) stepSize * part / parts);
         int i1 = (int) ((long) stepSize * (part + 1) / parts);
@@ -165,83 +220,100 @@ public final class CpuBackend implements Backend {
         }
         EpochPlan p = plan;
         Worker wk = workers[part];
-        CpuKernels.gather(p.data().centeredPixels(), d, p.order(), p.flip(), stepStart, centeredMean, invStd, x, i0, i1,
-                0, d);
-        products.scores(w, classes, d, x, i0, i1, wk.s, wk.scratch);
+        CpuKernels.gather(p.data().centeredPixels(), d, p.order(), p.flip(), p.dx(), p.dy(), stepStart, centeredMean,
+                invStd, x, i0, i1, wk.row);
         int[] labels = p.data().labels();
         int[] order = p.order();
-        for (int i = i0; i < i1; i++) {
-            for (int k = 0; k < classes; k++) {
-                wk.scores[k] = wk.s[k][i - i0] + b[k];
-            }
-            sampleLoss[i] = loss.lossAndGradient(wk.scores, labels[order[stepStart + i]], wk.grad);
-            for (int k = 0; k < classes; k++) {
-                c[k][i] = (float) (coefficient * wk.grad[k]);
+        for (Model model : models) {
+            products.scores(model.w, classes, d, x, i0, i1, wk.s, wk.scratch);
+            for (int i = i0; i < i1; i++) {
+                for (int k = 0; k < classes; k++) {
+                    wk.scores[k] = wk.s[k][i - i0] + model.b[k];
+                }
+                model.sampleLoss[i] = model.loss.lossAndGradient(wk.scores, labels[order[stepStart + i]], wk.grad);
+                for (int k = 0; k < classes; k++) {
+                    model.c[k][i] = (float) (model.coefficient * wk.grad[k]);
+                }
             }
         }
     }
 
-    /** The weight update for this thread's columns. */
+    /** The weight update of every model for this thread's columns. */
     private void weightPhase(int part, int parts) {
         int align = products.alignment();
         int blocks = (d + align - 1) / align;
         int j0 = Math.min(d, blocks * part / parts * align);
         int j1 = Math.min(d, blocks * (part + 1) / parts * align);
         if (j0 < j1) {
-            products.update(w, classes, x, stepSize, c, beta, j0, j1);
+            for (Model model : models) {
+                products.update(model.w, classes, x, stepSize, model.c, model.beta, j0, j1);
+            }
         }
     }
 
     @Override
-    public Evaluation evaluate(Subset subset) {
+    public List<Evaluation> evaluate(Subset subset) {
         int n = subset.size();
+        int count = models.size();
         int[] rows = subset.rows();
         byte[] u = subset.data().centeredPixels();
         int[] labels = subset.data().labels();
-        double[] losses = new double[n];
-        int[] predicted = new int[n];
-        float[] trueProb = new float[n];
+        double[][] losses = new double[count][n];
+        int[][] predicted = new int[count][n];
+        float[][] trueProb = new float[count][n];
         pool.run((part, parts) -> {
             int start = (int) ((long) n * part / parts);
             int end = (int) ((long) n * (part + 1) / parts);
             Worker wk = workers[part];
             for (int first = start; first < end; first += EVAL_CHUNK) {
                 int m = Math.min(EVAL_CHUNK, end - first);
-                CpuKernels.gather(u, d, rows, null, first, centeredMean, invStd, wk.evalX, 0, m, 0, d);
-                products.scores(w, classes, d, wk.evalX, 0, m, wk.s, wk.scratch);
-                for (int i = 0; i < m; i++) {
-                    int y = labels[rows[first + i]];
-                    for (int k = 0; k < classes; k++) {
-                        wk.scores[k] = wk.s[k][i] + b[k];
+                CpuKernels.gather(u, d, rows, null, null, null, first, centeredMean, invStd, wk.evalX, 0, m, wk.row);
+                for (int mi = 0; mi < count; mi++) {
+                    Model model = models.get(mi);
+                    products.scores(model.w, classes, d, wk.evalX, 0, m, wk.s, wk.scratch);
+                    for (int i = 0; i < m; i++) {
+                        int y = labels[rows[first + i]];
+                        for (int k = 0; k < classes; k++) {
+                            wk.scores[k] = wk.s[k][i] + model.b[k];
+                        }
+                        double l = model.loss.lossAndGradient(wk.scores, y, null);
+                        losses[mi][first + i] = l;
+                        predicted[mi][first + i] = Loss.predictedClass(wk.scores);
+                        trueProb[mi][first + i] = (float) model.loss.trueClassProbability(wk.scores, y, l);
                     }
-                    double l = loss.lossAndGradient(wk.scores, y, null);
-                    losses[first + i] = l;
-                    predicted[first + i] = Loss.predictedClass(wk.scores);
-                    trueProb[first + i] = (float) loss.trueClassProbability(wk.scores, y, l);
                 }
             }
         });
-        double lossSum = 0;
-        int correct = 0;
-        long[] confusion = new long[classes * classes];
+        List<Evaluation> out = new ArrayList<>();
+        int[] subsetLabels = new int[n];
         for (int i = 0; i < n; i++) {
-            int y = labels[rows[i]];
-            lossSum += losses[i];
-            if (predicted[i] == y) {
-                correct++;
-            }
-            confusion[y * classes + predicted[i]]++;
+            subsetLabels[i] = labels[rows[i]];
         }
-        return new Evaluation(n, lossSum, correct, confusion, trueProb);
+        for (int mi = 0; mi < count; mi++) {
+            double lossSum = 0;
+            int correct = 0;
+            long[] confusion = new long[classes * classes];
+            for (int i = 0; i < n; i++) {
+                int y = labels[rows[i]];
+                lossSum += losses[mi][i];
+                if (predicted[mi][i] == y) {
+                    correct++;
+                }
+                confusion[y * classes + predicted[mi][i]]++;
+            }
+            out.add(new Evaluation(n, lossSum, correct, confusion, trueProb[mi], predicted[mi], subsetLabels));
+        }
+        return out;
     }
 
     @Override
-    public LinearModel snapshot() {
+    public LinearModel snapshot(int index) {
+        Model model = models.get(index);
         float[] flat = new float[classes * d];
         for (int k = 0; k < classes; k++) {
-            System.arraycopy(w[k], 0, flat, k * d, d);
+            System.arraycopy(model.w[k], 0, flat, k * d, d);
         }
-        return new LinearModel(loss, template.classNames(), template.stats(), flat, b.clone());
+        return new LinearModel(model.loss, model.template.classNames(), model.template.stats(), flat, model.b.clone());
     }
 
     @Override

@@ -30,29 +30,54 @@ public final class CpuKernels {
     }
 
     /**
-     * Gathers samples {@code [i0, i1)} of a batch, features {@code [j0, j1)}: sample i is image
-     * {@code rows[rowOff + i]} of the centered pixels {@code u} (p − 128, see
-     * {@link cifarlinear.data.Dataset}), normalized, x[i][j] = (u[j] − centeredMean[j]) · invStd[j]
-     * with centeredMean = mean − 128, and mirrored when {@code flip[rowOff + i]} (null: never):
-     * each 32-pixel image row of the normalized sample is reversed, so x[i][j] takes the value
-     * of feature {@link Flip#mirror}(j). {@code j0} and {@code j1} must be multiples of 32.
+     * Gathers samples {@code [i0, i1)} of a batch: sample i is image {@code rows[rowOff + i]} of the
+     * centered pixels {@code u} (p − 128, see {@link cifarlinear.data.Dataset}), normalized,
+     * x[i][j] = (u[j] − centeredMean[j]) · invStd[j] with centeredMean = mean − 128; mirrored when
+     * {@code flip[rowOff + i]} (each 32-pixel image row of the normalized sample reversed, so x[i][j]
+     * takes the value of feature {@link Flip#mirror}(j)); then moved by ({@code dx}, {@code dy})
+     * pixels ({@link cifarlinear.data.Shift}) when those are given. Flip, dx and dy may be null.
+     *
+     * @param scratch a row of d floats, used for shifted samples
      */
-    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, float[] centeredMean,
-                              float[] invStd, float[][] x, int i0, int i1, int j0, int j1) {
+    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff,
+                              float[] centeredMean, float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
         for (int i = i0; i < i1; i++) {
             int src = rows[rowOff + i] * d;
-            float[] xi = x[i];
-            for (int j = j0; j < j1; j++) {
+            int sx = dx == null ? 0 : dx[rowOff + i];
+            int sy = dy == null ? 0 : dy[rowOff + i];
+            boolean shifted = sx != 0 || sy != 0;
+            float[] xi = shifted ? scratch : x[i];
+            for (int j = 0; j < d; j++) {
                 xi[j] = (u[src + j] - centeredMean[j]) * invStd[j];
             }
             if (flip != null && flip[rowOff + i]) {
-                for (int row = j0; row < j1; row += Dataset.SIDE) {
+                for (int row = 0; row < d; row += Dataset.SIDE) {
                     for (int a = row, b = row + Dataset.SIDE - 1; a < b; a++, b--) {
                         float t = xi[a];
                         xi[a] = xi[b];
                         xi[b] = t;
                     }
                 }
+            }
+            if (shifted) {
+                shift(scratch, x[i], sx, sy);
+            }
+        }
+    }
+
+    /** out = in moved right by dx and down by dy pixels in every channel plane, zeros where nothing lands. */
+    static void shift(float[] in, float[] out, int dx, int dy) {
+        java.util.Arrays.fill(out, 0f);
+        int width = Dataset.SIDE - Math.abs(dx);
+        if (width <= 0 || Math.abs(dy) >= Dataset.SIDE) {
+            return;
+        }
+        int fromCol = Math.max(0, -dx);
+        int toCol = Math.max(0, dx);
+        for (int plane = 0; plane < Dataset.DIM; plane += Dataset.PLANE) {
+            for (int r = Math.max(0, dy); r < Math.min(Dataset.SIDE, Dataset.SIDE + dy); r++) {
+                System.arraycopy(in, plane + (r - dy) * Dataset.SIDE + fromCol, out, plane + r * Dataset.SIDE + toCol,
+                        width);
             }
         }
     }

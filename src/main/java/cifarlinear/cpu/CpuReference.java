@@ -1,6 +1,7 @@
 package cifarlinear.cpu;
 
 import cifarlinear.data.Flip;
+import cifarlinear.data.Shift;
 
 /**
  * Plain loops computing what each {@link CpuKernels} kernel computes, with the same arguments,
@@ -11,12 +12,19 @@ public final class CpuReference {
     private CpuReference() {
     }
 
-    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, float[] centeredMean,
-                              float[] invStd, float[][] x, int i0, int i1, int j0, int j1) {
+    public static void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff,
+                              float[] centeredMean, float[] invStd, float[][] x, int i0, int i1) {
         for (int i = i0; i < i1; i++) {
             boolean flipped = flip != null && flip[rowOff + i];
-            for (int j = j0; j < j1; j++) {
-                int src = flipped ? Flip.mirror(j) : j;
+            int sx = dx == null ? 0 : dx[rowOff + i];
+            int sy = dy == null ? 0 : dy[rowOff + i];
+            for (int j = 0; j < d; j++) {
+                int moved = Shift.source(j, sx, sy);
+                if (moved < 0) {
+                    x[i][j] = 0;
+                    continue;
+                }
+                int src = flipped ? Flip.mirror(moved) : moved;
                 int pixel = u[rows[rowOff + i] * d + src] + 128;
                 x[i][j] = (pixel - (centeredMean[src] + 128)) * invStd[src];
             }

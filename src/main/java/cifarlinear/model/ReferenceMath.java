@@ -3,6 +3,7 @@ package cifarlinear.model;
 import cifarlinear.data.Dataset;
 import cifarlinear.data.FeatureStats;
 import cifarlinear.data.Flip;
+import cifarlinear.data.Shift;
 
 /**
  * The training math written as plainly as possible, in double precision, one sample at a time.
@@ -23,11 +24,19 @@ public final class ReferenceMath {
      * (x_j = x'_{mirror(j)}: the flip acts on the normalized image).
      */
     public static double[] input(Dataset data, int row, boolean flip, FeatureStats stats) {
+        return input(data, row, flip, 0, 0, stats);
+    }
+
+    /** The same, then moved by (dx, dy) pixels ({@link Shift}); what comes from outside the image is 0. */
+    public static double[] input(Dataset data, int row, boolean flip, int dx, int dy, FeatureStats stats) {
         int d = stats.dim();
         double[] x = new double[d];
         for (int j = 0; j < d; j++) {
-            int src = flip ? Flip.mirror(j) : j;
-            x[j] = (data.pixel(row, src) - (double) stats.mean()[src]) / stats.std()[src];
+            int moved = Shift.source(j, dx, dy);
+            if (moved >= 0) {
+                int src = flip ? Flip.mirror(moved) : moved;
+                x[j] = (data.pixel(row, src) - (double) stats.mean()[src]) / stats.std()[src];
+            }
         }
         return x;
     }

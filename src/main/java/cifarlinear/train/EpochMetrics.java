@@ -19,6 +19,19 @@ public record EpochMetrics(int epoch, double eta, double trainLoss, double train
                 "%.4f", epochSeconds) + "," + String.format(java.util.Locale.ROOT, "%.4f", evalSeconds);
     }
 
+    /** A row as {@link #toCsv} wrote it; empty fields read as NaN. */
+    public static EpochMetrics fromCsv(String line) {
+        String[] f = line.split(",", -1);
+        if (f.length != 10) {
+            throw new IllegalArgumentException("a metrics row has 10 fields, this one " + f.length);
+        }
+        double[] v = new double[9];
+        for (int i = 1; i < 10; i++) {
+            v[i - 1] = f[i].isEmpty() ? Double.NaN : Double.parseDouble(f[i]);
+        }
+        return new EpochMetrics(Integer.parseInt(f[0]), v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]);
+    }
+
     private static String num(double v) {
         return Double.isNaN(v) ? "" : String.format(java.util.Locale.ROOT, "%.6g", v);
     }

@@ -5,9 +5,11 @@ import java.util.List;
 /**
  * How a model does on a set of images: summed loss, correct count, confusion matrix
  * ({@code confusion[t * K + p]} counts images of true class t predicted as p) and, per image
- * in the set's order, the probability the model gives its true class.
+ * in the set's order, its label, the class the model predicts and the probability it gives
+ * the true class.
  */
-public record Evaluation(int count, double lossSum, int correct, long[] confusion, float[] trueClassProbability) {
+public record Evaluation(int count, double lossSum, int correct, long[] confusion, float[] trueClassProbability,
+                         int[] predicted, int[] labels) {
 
     public int classCount() {
         return (int) Math.round(Math.sqrt(confusion.length));

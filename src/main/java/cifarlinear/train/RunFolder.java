@@ -34,6 +34,8 @@ public final class RunFolder {
     public static final String SUMMARY = "summary.json";
     public static final String MODEL = "model.ckpt";
     public static final String CHECKPOINT = "checkpoint.ckpt";
+    public static final String PREDICTIONS = "test_predictions.csv";
+    public static final String REPORT = "report.html";
     private static final String STATE_KIND = "cifar-linear training state";
 
     private final Path dir;
@@ -79,7 +81,7 @@ public final class RunFolder {
     /** Creates the folder (and parents), removing the run files a previous run left there. */
     public static RunFolder create(Path dir) throws IOException {
         Files.createDirectories(dir);
-        for (String f : new String[] {CONFIG, METRICS, SUMMARY, MODEL, CHECKPOINT}) {
+        for (String f : new String[] {CONFIG, METRICS, SUMMARY, MODEL, CHECKPOINT, PREDICTIONS, REPORT}) {
             Files.deleteIfExists(dir.resolve(f));
         }
         return new RunFolder(dir);
@@ -117,7 +119,7 @@ public final class RunFolder {
         m.put("kind", STATE_KIND);
         m.put("epoch", state.epoch());
         m.put("step", state.step());
-        m.put("epoch_loss_sum", state.epochLossSum());
+        m.put("epoch_loss_sum", state.epochLossSums()[0]);
         m.put("epoch_samples", state.epochSamples());
         m.put("train_seconds", state.trainSeconds());
         m.put("eval_seconds", state.evalSeconds());
@@ -141,11 +143,113 @@ public final class RunFolder {
             for (JsonNode row : m.path("metrics")) {
                 history.add(Json.mapper().treeToValue(row, EpochMetrics.class));
             }
-            return Optional.of(new Trainer.State(c.model(), m.path("epoch").asInt(), m.path("step").asInt(),
-                    m.path("epoch_loss_sum").asDouble(), m.path("epoch_samples").asInt(), history,
+            return Optional.of(new Trainer.State(List.of(c.model()), m.path("epoch").asInt(), m.path("step").asInt(),
+                    new double[] {m.path("epoch_loss_sum").asDouble()}, m.path("epoch_samples").asInt(), List.of(history),
                     m.path("train_seconds").asDouble(), m.path("eval_seconds").asDouble()));
         } catch (IOException e) {
             throw UserError.failure(f + ": unreadable training state (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    /** What a finished run wrote down; {@code test} is null when the test images were not used. */
+    public record Outcome(LinearModel model, Evaluation train, Evaluation val, Evaluation test,
+                          List<EpochMetrics> history, double trainSeconds, double evalSeconds, String device) {
+    }
+
+    /** Writes model.ckpt (with the configuration as metadata), summary.json and the test predictions. */
+    public void writeResults(Map<String, Object> config, Outcome o) throws IOException {
+        writeModel(o.model(), Json.write(config));
+        writeSummary(summary(o));
+        if (o.test() != null) {
+            StringBuilder b = new StringBuilder("index,label,predicted,p_true\n");
+            float[] p = o.test().trueClassProbability();
+            int[] labels = o.test().labels();
+            for (int i = 0; i < p.length; i++) {
+                b.append(i).append(',').append(labels[i]).append(',').append(o.test().predicted()[i]).append(',')
+                        .append(String.format(java.util.Locale.ROOT, "%.6g", p[i])).append('\n');
+            }
+            cifarlinear.util.AtomicFiles.writeString(dir.resolve(PREDICTIONS), b.toString());
+        }
+    }
+
+    private static Map<String, Object> summary(Outcome o) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<String> names = o.model().classNames();
+        m.put("test_accuracy", o.test() == null ? null : o.test().accuracy());
+        m.put("val_accuracy", o.val() == null ? null : o.val().accuracy());
+        m.put("train_accuracy", o.train().accuracy());
+        m.put("test_loss", o.test() == null ? null : o.test().loss());
+        m.put("val_loss", o.val() == null ? null : o.val().loss());
+        m.put("train_loss", o.train().loss());
+        if (o.test() != null) {
+            Map<String, Double> perClass = new LinkedHashMap<>();
+            double[] acc = o.test().perClassAccuracy();
+            for (int k = 0; k < acc.length; k++) {
+                perClass.put(names.get(k), Double.isNaN(acc[k]) ? null : acc[k]);
+            }
+            m.put("per_class_test_accuracy", perClass);
+            m.put("test_confusion", o.test().confusionRows());
+        }
+        m.put("class_names", names);
+        m.put("epochs", o.history().size());
+        m.put("train_seconds", o.trainSeconds());
+        m.put("eval_seconds", o.evalSeconds());
+        m.put("device", o.device());
+        m.put("finished", java.time.OffsetDateTime.now().toString());
+        return m;
+    }
+
+    /** The rows of metrics.csv. */
+    public List<EpochMetrics> readMetrics() {
+        Path f = dir.resolve(METRICS);
+        try {
+            List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+            List<EpochMetrics> rows = new ArrayList<>();
+            for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+                if (!line.isBlank()) {
+                    rows.add(EpochMetrics.fromCsv(line));
+                }
+            }
+            return rows;
+        } catch (IOException | RuntimeException e) {
+            throw UserError.failure(f + ": unreadable metrics (" + e.getMessage() + ")");
+        }
+    }
+
+    /** summary.json as a tree. */
+    public JsonNode readSummary() {
+        Path f = dir.resolve(SUMMARY);
+        try {
+            return Json.mapper().readTree(f.toFile());
+        } catch (IOException e) {
+            throw UserError.failure(f + ": unreadable summary (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    /** test_predictions.csv: per test image, its label, predicted class and true-class probability. */
+    public record Predictions(int[] labels, int[] predicted, float[] trueProbability) {
+    }
+
+    public Optional<Predictions> readPredictions() {
+        Path f = dir.resolve(PREDICTIONS);
+        if (!Files.exists(f)) {
+            return Optional.empty();
+        }
+        try {
+            List<String> lines = Files.readAllLines(f, StandardCharsets.UTF_8);
+            int n = lines.size() - 1;
+            int[] labels = new int[n];
+            int[] predicted = new int[n];
+            float[] p = new float[n];
+            for (int i = 0; i < n; i++) {
+                String[] fields = lines.get(i + 1).split(",");
+                labels[i] = Integer.parseInt(fields[1]);
+                predicted[i] = Integer.parseInt(fields[2]);
+                p[i] = Float.parseFloat(fields[3]);
+            }
+            return Optional.of(new Predictions(labels, predicted, p));
+        } catch (IOException | RuntimeException e) {
+            throw UserError.failure(f + ": unreadable predictions (" + e.getMessage() + ")");
         }
     }
 

@@ -10,7 +10,7 @@ import java.util.SplittableRandom;
 public final class Seeds {
     /** What a stream is used for. The ids are part of the reproducibility contract: never change them. */
     public enum Purpose {
-        INIT(1), VALIDATION_SPLIT(2), EPOCH_ORDER(3), EPOCH_FLIP(4), SYNTHETIC(5), GRADCHECK(6);
+        INIT(1), VALIDATION_SPLIT(2), EPOCH_ORDER(3), EPOCH_FLIP(4), SYNTHETIC(5), GRADCHECK(6), EPOCH_SHIFT(7);
 
         final long id;
 

@@ -68,7 +68,7 @@ class CpuBackendTest {
                 assertThat(batchLosses).hasSize(plan.steps(batch));
                 assertThat(meanLoss).isCloseTo(refLossSum / plan.size(), within(1e-4));
             }
-            LinearModel trained = backend.snapshot();
+            LinearModel trained = backend.snapshot(0);
             assertThat(relativeDifference(trained.weights(), w)).isLessThan(1e-4);
             assertThat(relativeDifference(trained.bias(), b)).isLessThan(1e-4);
         }
@@ -82,7 +82,7 @@ class CpuBackendTest {
         m.bias()[2] = 0.3f;
         Evaluation e;
         try (Backend backend = new CpuBackend(m, 10, 0, 3, vectorApi)) {
-            e = backend.evaluate(s.test());
+            e = backend.evaluate(s.test()).getFirst();
         }
         double[] w = ReferenceMath.toDouble(m.weights());
         double[] b = ReferenceMath.toDouble(m.bias());
@@ -117,7 +117,7 @@ class CpuBackendTest {
                 for (int e = 0; e < 2; e++) {
                     backend.trainEpoch(EpochPlan.draw(2, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
                 }
-                float[] w = backend.snapshot().weights();
+                float[] w = backend.snapshot(0).weights();
                 if (first == null) {
                     first = w;
                 } else {
@@ -130,5 +130,39 @@ class CpuBackendTest {
     @Test
     void theVectorApiIsAvailableToTheTests() {
         assertThat(Simd.vectorApiAvailable()).as("surefire adds --add-modules jdk.incubator.vector").isTrue();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"true", "false"})
+    void modelsTrainedTogetherEndExactlyAsEachAlone(boolean vectorApi) {
+        Splits s = Splits.of(DATA, 40, 1);
+        List<LinearModel> starts = List.of(initial(s, Loss.SOFTMAX), initial(s, Loss.SIGMOID),
+                LinearModel.initial(Loss.SOFTMAX, DATA.classNames(), s.stats(), 0.05, 8));
+        double[] lambdas = {0.1, 0, 0.01};
+        float[] etaOf = {0.02f, 0.05f, 0.001f};
+        EpochPlan plan = EpochPlan.draw(3, 0, s.train(), 0.4, 2);
+        int steps = plan.steps(30);
+        float[][] etas = new float[3][steps];
+        for (int m = 0; m < 3; m++) {
+            for (int t = 0; t < steps; t++) {
+                etas[m][t] = etaOf[m] * (1 + t % 3);
+            }
+        }
+        List<float[]> together = new ArrayList<>();
+        List<Evaluation> evalsTogether;
+        try (Backend all = new CpuBackend(starts, lambdas, 30, 2, vectorApi)) {
+            all.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> false);
+            for (int m = 0; m < 3; m++) {
+                together.add(all.snapshot(m).weights());
+            }
+            evalsTogether = all.evaluate(s.val());
+        }
+        for (int m = 0; m < 3; m++) {
+            try (Backend one = new CpuBackend(List.of(starts.get(m)), new double[] {lambdas[m]}, 30, 3, vectorApi)) {
+                one.trainSteps(plan, new float[][] {etas[m]}, 0, Backend.StepListener.NONE, () -> false);
+                assertThat(one.snapshot(0).weights()).as("model %d", m).containsExactly(together.get(m));
+                assertThat(one.evaluate(s.val()).getFirst().lossSum()).isEqualTo(evalsTogether.get(m).lossSum());
+            }
+        }
     }
 }

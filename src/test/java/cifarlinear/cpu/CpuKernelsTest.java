@@ -52,29 +52,51 @@ class CpuKernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"37, 0, 3072", "5, 1024, 2048", "1, 0, 3072", "100, 128, 384"})
-    void gatherMatchesReference(int m, int j0, int j1) {
+    @CsvSource({"37, 0", "5, 3", "1, 8", "100, 1"})
+    void gatherMatchesReference(int m, int maxShift) {
         Dataset data = TestData.random(60, 2, m);
         SplittableRandom rng = new SplittableRandom(m);
         int[] rows = new int[m + 3];
         boolean[] flip = new boolean[m + 3];
+        byte[] dx = new byte[m + 3];
+        byte[] dy = new byte[m + 3];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = rng.nextInt(60);
             flip[i] = rng.nextBoolean();
+            dx[i] = (byte) rng.nextInt(-maxShift, maxShift + 1);
+            dy[i] = (byte) rng.nextInt(-maxShift, maxShift + 1);
         }
         float[] mean = TestData.randomFloats(Dataset.DIM, 1, 100);
         float[] inv = TestData.randomFloats(Dataset.DIM, 2, 0.05);
         float[][] fast = new float[m][Dataset.DIM];
         float[][] ref = new float[m][Dataset.DIM];
+        float[] scratch = new float[Dataset.DIM];
         for (boolean[] f : new boolean[][] {flip, null}) {
-            CpuKernels.gather(data.centeredPixels(), Dataset.DIM, rows, f, 3, mean, inv, fast, 0, m, j0, j1);
-            CpuReference.gather(data.centeredPixels(), Dataset.DIM, rows, f, 3, mean, inv, ref, 0, m, j0, j1);
-            assertClose(fast, ref);
+            for (boolean shifted : new boolean[] {true, false}) {
+                byte[] x = shifted ? dx : null;
+                byte[] y = shifted ? dy : null;
+                CpuKernels.gather(data.centeredPixels(), Dataset.DIM, rows, f, x, y, 3, mean, inv, fast, 0, m, scratch);
+                CpuReference.gather(data.centeredPixels(), Dataset.DIM, rows, f, x, y, 3, mean, inv, ref, 0, m);
+                assertClose(fast, ref);
+            }
         }
-        // Features outside [j0, j1) are left alone.
-        if (j0 > 0) {
-            assertThat(fast[0][j0 - 1]).isZero();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aShiftMovesThePictureAndFillsWithZeros() {
+        float[] in = new float[Dataset.DIM];
+        for (int j = 0; j < Dataset.DIM; j++) {
+            in[j] = j + 1;
         }
+        float[] out = new float[Dataset.DIM];
+        CpuKernels.shift(in, out, 2, -1);
+        // Pixel (c, r, x) comes from (c, r + 1, x - 2).
+        assertThat(out[5 * 32 + 7]).isEqualTo(in[6 * 32 + 5]);
+        assertThat(out[1024 + 31 * 32 + 7]).isZero(); // the bottom row comes from below the image
+        assertThat(out[2048 + 4 * 32 + 1]).isZero(); // the two left columns come from the left of it
+        assertThat(out[2048 + 4 * 32 + 2]).isEqualTo(in[2048 + 5 * 32]);
+        CpuKernels.shift(in, out, 0, 0);
+        assertThat(out).containsExactly(in);
     }
 
     @ParameterizedTest

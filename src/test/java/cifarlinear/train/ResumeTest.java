@@ -25,13 +25,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Stopping between steps and going on from a saved state gives the same bits as never stopping. */
 class ResumeTest {
     private static final CifarData DATA = TestData.randomData(400, 60, 5, 21);
-    private static final TrainConfig CONFIG = new TrainConfig(Loss.SOFTMAX, 0.05, 32, 4, 0.02, 2, 0.5, 0.3, 9, 0.01, 50);
+    private static final TrainConfig CONFIG = new TrainConfig(Loss.SOFTMAX, 0.05, 32, 4,
+            new Schedule(Schedule.Kind.STEP, 0.02, 0, 2, 0.5, 0), 0.3, 2, 9, 0.01, 50);
 
     @TempDir
     Path dir;
 
-    private static Function<LinearModel, Backend> cpu() {
-        return m -> new CpuBackend(m, CONFIG.batch(), (float) CONFIG.lambda(), 2, true);
+    private static Function<List<LinearModel>, Backend> cpu() {
+        return m -> new CpuBackend(m, new double[] {CONFIG.lambda()}, CONFIG.batch(), 2, true);
     }
 
     /** Stops after {@code n} steps have run (counted across calls); the run has 4 epochs of 11 steps. */
@@ -69,13 +70,13 @@ class ResumeTest {
         assertThat(first.finished()).isFalse();
         Trainer.State saved = folder.readCheckpoint().orElseThrow();
         assertThat(saved.history()).isEqualTo(first.state().history());
-        assertThat(saved.epochLossSum()).isEqualTo(first.state().epochLossSum());
+        assertThat(saved.epochLossSums()).containsExactly(first.state().epochLossSums());
 
         Trainer.Result rest = trainer.run(cpu(), saving, saved, () -> false);
         assertThat(rest.finished()).isTrue();
         assertThat(rest.model().weights()).containsExactly(whole.model().weights());
         assertThat(rest.model().bias()).containsExactly(whole.model().bias());
-        assertThat(rest.test().lossSum()).isEqualTo(whole.test().lossSum());
+        assertThat(rest.test().getFirst().lossSum()).isEqualTo(whole.test().getFirst().lossSum());
         List<String> a = rest.epochs().stream().map(m -> m.toCsv().replaceAll(",[^,]*,[^,]*$", "")).toList();
         List<String> b = whole.epochs().stream().map(m -> m.toCsv().replaceAll(",[^,]*,[^,]*$", "")).toList();
         assertThat(a).isEqualTo(b);
@@ -84,7 +85,8 @@ class ResumeTest {
 
     @Test
     void divergenceStopsTrainingWithoutSavingTheBadEpoch() {
-        TrainConfig wild = new TrainConfig(Loss.SIGMOID, 0, 32, 5, 1e30, 0, 1, 0, 1, 0.01, 50);
+        TrainConfig wild = new TrainConfig(Loss.SIGMOID, 0, 32, 5, new Schedule(Schedule.Kind.CONSTANT, 1e30, 0, 0, 1, 0),
+                0, 0, 1, 0.01, 50);
         Splits splits = Splits.of(DATA, wild.val(), wild.seed());
         List<Trainer.State> saved = new ArrayList<>();
         assertThatThrownBy(() -> new Trainer(wild, splits, 1).run(cpu(), new Trainer.Listener() {
@@ -106,7 +108,7 @@ class ResumeTest {
         Trainer.Result again = new Trainer(CONFIG, splits).run(cpu(), new Trainer.Listener() { }, whole.state(), () -> false);
         assertThat(again.finished()).isTrue();
         assertThat(again.model().weights()).containsExactly(whole.model().weights());
-        assertThat(again.test().accuracy()).isEqualTo(whole.test().accuracy());
-        assertThat(Subset.all(DATA.test()).size()).isEqualTo(again.test().count());
+        assertThat(again.test().getFirst().accuracy()).isEqualTo(whole.test().getFirst().accuracy());
+        assertThat(Subset.all(DATA.test()).size()).isEqualTo(again.test().getFirst().count());
     }
 }
