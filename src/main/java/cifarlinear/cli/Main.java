@@ -12,7 +12,9 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Trains linear classifiers (softmax or sigmoid) on CIFAR-10, on the CPU.",
-        subcommands = {TrainCommand.class, EvalCommand.class, GradcheckCommand.class, ReportCommand.class,
+        subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SweepCommand.class, CompareCommand.class,
+                GradcheckCommand.class,
+                ReportCommand.class,
                 DataCommand.class, DownloadCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'cifar-linear COMMAND --help' for a command's options."})
 public final class Main implements Callable<Integer> {

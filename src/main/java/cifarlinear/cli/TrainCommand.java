@@ -38,79 +38,14 @@ import java.util.concurrent.Callable;
                 "The defaults are the seed configuration: softmax, batch 100, 50 epochs, λ 0.1, η 0.01 decayed ×0.1 "
                         + "every 10 epochs, flip probability 0.2, 1000 validation images."})
 public final class TrainCommand implements Callable<Integer> {
-    private static final TrainConfig D = TrainConfig.DEFAULTS;
-
     @Spec
     CommandSpec spec;
 
     @Mixin
     DataOptions dataOptions;
 
-    @Option(names = "--loss", paramLabel = "LOSS", defaultValue = "softmax",
-            description = "softmax (cross-entropy) or sigmoid (multiple binary cross-entropy) (default: ${DEFAULT-VALUE}).")
-    String loss;
-
-    @Option(names = "--lambda", paramLabel = "λ", defaultValue = "0.1",
-            description = "L2 regularization: the cost adds λ‖W‖² (default: ${DEFAULT-VALUE}).")
-    double lambda;
-
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "100",
-            description = "Images per gradient step (default: ${DEFAULT-VALUE}).")
-    int batch;
-
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "50",
-            description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
-    int epochs;
-
-    @Option(names = "--schedule", paramLabel = "KIND", defaultValue = "step",
-            description = "Learning-rate schedule: step (decay every N epochs), cyclic (triangular), cosine or "
-                    + "constant (default: ${DEFAULT-VALUE}).")
-    String schedule;
-
-    @Option(names = "--eta", paramLabel = "η", defaultValue = "0.01",
-            description = "Learning rate: the initial one, or the largest for cyclic and cosine (default: "
-                    + "${DEFAULT-VALUE}).")
-    double eta;
-
-    @Option(names = "--eta-min", paramLabel = "η", defaultValue = "1e-5",
-            description = "Smallest learning rate of the cyclic and cosine schedules (default: ${DEFAULT-VALUE}).")
-    double etaMin;
-
-    @Option(names = "--cycle-steps", paramLabel = "N", defaultValue = "0",
-            description = "Steps from the bottom to the top of a cyclic schedule; 0: two epochs' worth (default: "
-                    + "${DEFAULT-VALUE}).")
-    int cycleSteps;
-
-    @Option(names = "--decay-every", paramLabel = "N", defaultValue = "10",
-            description = "Multiply η by the decay factor every N epochs; 0 keeps it constant (default: ${DEFAULT-VALUE}).")
-    int decayEvery;
-
-    @Option(names = "--decay-factor", paramLabel = "γ", defaultValue = "0.1",
-            description = "Learning-rate decay factor, in (0, 1] (default: ${DEFAULT-VALUE}).")
-    double decayFactor;
-
-    @Option(names = "--flip", paramLabel = "P", defaultValue = "0.2",
-            description = "Probability that a training image is mirrored left-right, drawn afresh each epoch "
-                    + "(default: ${DEFAULT-VALUE}).")
-    double flip;
-
-    @Option(names = "--shift", paramLabel = "PIXELS", defaultValue = "0",
-            description = "Move each training image by up to this many pixels in x and y, drawn afresh each epoch "
-                    + "(default: ${DEFAULT-VALUE}).")
-    int shift;
-
-    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
-            description = "Seed of every random choice: validation split, initial W, order and flips "
-                    + "(default: ${DEFAULT-VALUE}).")
-    long seed;
-
-    @Option(names = "--init-std", paramLabel = "σ", defaultValue = "0.01",
-            description = "Standard deviation of the initial weights; b starts at 0 (default: ${DEFAULT-VALUE}).")
-    double initStd;
-
-    @Option(names = "--val", paramLabel = "N", defaultValue = "1000",
-            description = "Training images held out for validation; 0 for none (default: ${DEFAULT-VALUE}).")
-    int val;
+    @Mixin
+    TrainOptions options;
 
     @Mixin
     ComputeOptions compute;
@@ -151,7 +86,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume != null) {
             return resume(stdout);
         }
-        TrainConfig config = config();
+        TrainConfig config = options.config();
         Path dir = out != null ? out : RunFolder.defaultPath(config.loss().id(), LocalDateTime.now());
         RunFolder.checkUsable(dir, force);
         DataSources.Resolved resolved = dataOptions.resolve();
@@ -165,23 +100,14 @@ public final class TrainCommand implements Callable<Integer> {
         Splits splits = Splits.of(data, config.val(), config.seed());
 
         RunFolder folder = RunFolder.create(dir);
-        Map<String, Object> configJson = configJson(config, resolved, data, splits);
+        Map<String, Object> configJson = RunConfigs.json(config, RunConfigs.DataFacts.of(dataOptions, resolved, data), splits,
+                compute);
         folder.writeConfig(configJson);
         stdout.printf("Run folder: %s%n", dir);
         stdout.flush();
         return train(stdout, config, splits, data, folder, configJson, Trainer.State.start(config, splits));
     }
 
-    private TrainConfig config() {
-        Loss lossFn;
-        try {
-            lossFn = Loss.parse(loss);
-        } catch (IllegalArgumentException e) {
-            throw UserError.usage("--loss: " + e.getMessage());
-        }
-        Schedule sched = new Schedule(Schedule.Kind.parse(schedule), eta, etaMin, decayEvery, decayFactor, cycleSteps);
-        return new TrainConfig(lossFn, lambda, batch, epochs, sched, flip, shift, seed, initStd, val);
-    }
 
     /** Continues the run in {@code resume} from its last checkpoint (or from its start, if it has none). */
     private int resume(PrintWriter stdout) throws IOException {
@@ -192,8 +118,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         RunFolder folder = RunFolder.existing(resume);
         Map<String, Object> configJson = folder.readConfig();
-        applyRunOptions(configJson);
-        TrainConfig config = config();
+        options.apply(configJson, dataOptions, resume);
+        TrainConfig config = options.config();
         DataSources.Resolved resolved = dataOptions.resolve();
         CifarData data = dataOptions.load(resolved, stdout);
         for (String split : List.of("train", "test")) {
@@ -219,33 +145,6 @@ public final class TrainCommand implements Callable<Integer> {
         return train(stdout, config, splits, data, folder, configJson, state);
     }
 
-    /** Sets this command's run options from a run's config.json. */
-    private void applyRunOptions(Map<String, Object> c) {
-        try {
-            dataOptions.data = (String) c.get("data");
-            dataOptions.syntheticSize = ((Number) c.getOrDefault("synthetic_size", dataOptions.syntheticSize)).intValue();
-            dataOptions.labels = cifarlinear.data.LabelKind.valueOf(
-                    String.valueOf(c.getOrDefault("labels", "fine")).toUpperCase(Locale.ROOT));
-            loss = (String) c.get("loss");
-            lambda = ((Number) c.get("lambda")).doubleValue();
-            batch = ((Number) c.get("batch")).intValue();
-            epochs = ((Number) c.get("epochs")).intValue();
-            schedule = (String) c.getOrDefault("schedule", "step");
-            eta = ((Number) c.get("eta")).doubleValue();
-            etaMin = ((Number) c.getOrDefault("eta_min", etaMin)).doubleValue();
-            cycleSteps = ((Number) c.getOrDefault("cycle_steps", 0)).intValue();
-            decayEvery = ((Number) c.get("decay_every")).intValue();
-            decayFactor = ((Number) c.get("decay_factor")).doubleValue();
-            shift = ((Number) c.getOrDefault("shift", 0)).intValue();
-            flip = ((Number) c.get("flip")).doubleValue();
-            seed = ((Number) c.get("seed")).longValue();
-            initStd = ((Number) c.get("init_std")).doubleValue();
-            val = ((Number) c.get("val")).intValue();
-        } catch (RuntimeException e) {
-            throw UserError.failure(resume.resolve(RunFolder.CONFIG) + ": incomplete run configuration ("
-                    + e.getClass().getSimpleName() + ")");
-        }
-    }
 
     private int train(PrintWriter stdout, TrainConfig config, Splits splits, CifarData data, RunFolder folder,
                       Map<String, Object> configJson, Trainer.State start) throws IOException {
@@ -289,40 +188,6 @@ public final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Map<String, Object> configJson(TrainConfig c, DataSources.Resolved resolved, CifarData data, Splits splits) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("data", resolved.describe());
-        m.put("data_description", data.description());
-        if (resolved.synthetic()) {
-            m.put("synthetic_size", dataOptions.syntheticSize);
-        }
-        m.put("labels", dataOptions.labels.name().toLowerCase(Locale.ROOT));
-        m.put("train_sha256", data.train().sha256());
-        m.put("test_sha256", data.test().sha256());
-        m.put("loss", c.loss().id());
-        m.put("lambda", c.lambda());
-        m.put("batch", c.batch());
-        m.put("epochs", c.epochs());
-        m.put("schedule", c.schedule().kind().id());
-        m.put("eta", c.eta());
-        m.put("eta_min", c.schedule().etaMin());
-        m.put("cycle_steps", c.schedule().cycleSteps());
-        m.put("decay_every", c.schedule().decayEvery());
-        m.put("decay_factor", c.schedule().decayFactor());
-        m.put("flip", c.flip());
-        m.put("shift", c.shift());
-        m.put("seed", c.seed());
-        m.put("init_std", c.initStd());
-        m.put("val", c.val());
-        m.put("device", compute.device.name().toLowerCase(Locale.ROOT));
-        m.put("threads", compute.threads());
-        m.put("train_images", splits.train().size());
-        m.put("val_images", splits.val().size());
-        m.put("test_images", splits.test().size());
-        m.put("class_names", data.classNames());
-        m.put("started", OffsetDateTime.now().toString());
-        return m;
-    }
 
     private static void printSummary(PrintWriter out, RunFolder.Outcome r, List<String> classes, Path dir,
                                      TrainConfig c) {

@@ -116,6 +116,19 @@ public final class Figures {
         return png(chart);
     }
 
+    /** Validation (solid) and training (dashed) accuracy per epoch of several runs, in percent. */
+    public static byte[] accuracyCurves(List<String> names, List<List<EpochMetrics>> histories) {
+        XYChart chart = curves("Accuracy per epoch", "accuracy (%)");
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        for (int m = 0; m < names.size(); m++) {
+            addCurve(chart, names.get(m) + ", validation", histories.get(m), e -> 100 * e.valAccuracy(), false);
+        }
+        for (int m = 0; m < names.size(); m++) {
+            addCurve(chart, names.get(m) + ", training", histories.get(m), e -> 100 * e.trainAccuracy(), true);
+        }
+        return png(chart);
+    }
+
     /** The learning rate of every update step. */
     public static byte[] learningRate(double[] etaPerStep, int stepsPerEpoch, boolean logScale) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("Learning-rate schedule")
@@ -189,6 +202,32 @@ public final class Figures {
         List<String> reversed = new ArrayList<>(classes);
         java.util.Collections.reverse(reversed);
         chart.addSeries("images", classes, reversed, cells);
+        return png(chart);
+    }
+
+    /** Validation accuracy (%) over a two-parameter grid: columns the first parameter's values, rows the second's. */
+    public static byte[] gridHeatmap(String title, String xName, List<String> xValues, String yName, List<String> yValues,
+                                     double[][] percent) {
+        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xName)
+                .yAxisTitle(yName).build();
+        style(chart.getStyler());
+        chart.getStyler().setShowValue(true);
+        chart.getStyler().setValueFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        chart.getStyler().setHeatMapValueDecimalPattern("0.0");
+        chart.getStyler().setRangeColors(new Color[] {new Color(0xfff5eb), new Color(0xfdae6b), new Color(0xe6550d)});
+        chart.getStyler().setValueFontColor(Color.BLACK);
+        chart.getStyler().setXAxisTickMarkSpacingHint(10);
+        chart.getStyler().setYAxisTickMarkSpacingHint(10);
+        List<Number[]> cells = new ArrayList<>();
+        for (int yi = 0; yi < yValues.size(); yi++) {
+            for (int xi = 0; xi < xValues.size(); xi++) {
+                double v = percent[yi][xi];
+                if (!Double.isNaN(v)) {
+                    cells.add(new Number[] {xi, yi, Math.round(v * 10) / 10.0});
+                }
+            }
+        }
+        chart.addSeries("validation accuracy (%)", xValues, yValues, cells);
         return png(chart);
     }
 

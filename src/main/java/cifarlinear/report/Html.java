@@ -4,7 +4,7 @@ import java.util.Base64;
 import java.util.Locale;
 
 /** Small pieces of self-contained HTML: escaped text, tables and figures embedded as data URIs. */
-final class Html {
+public final class Html {
     static final String STYLE = """
             body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 1100px; margin: 2em auto;
                    padding: 0 1em; color: #222; }
@@ -21,7 +21,7 @@ final class Html {
     private Html() {
     }
 
-    static String escape(String s) {
+    public static String escape(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (char c : s.toCharArray()) {
             switch (c) {
@@ -35,22 +35,22 @@ final class Html {
         return b.toString();
     }
 
-    static String figure(byte[] png, String alt, String caption) {
+    public static String figure(byte[] png, String alt, String caption) {
         return "<figure><img alt=\"" + escape(alt) + "\" src=\"data:image/png;base64,"
                 + Base64.getEncoder().encodeToString(png) + "\">" + (caption == null ? ""
                 : "<figcaption>" + escape(caption) + "</figcaption>") + "</figure>\n";
     }
 
-    static String percent(double v) {
+    public static String percent(double v) {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.2f %%", 100 * v);
     }
 
-    static String number(double v) {
+    public static String number(double v) {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.4f", v);
     }
 
     /** A table: the first row is the header. */
-    static String table(java.util.List<java.util.List<String>> rows) {
+    public static String table(java.util.List<java.util.List<String>> rows) {
         StringBuilder b = new StringBuilder("<table>\n");
         for (int r = 0; r < rows.size(); r++) {
             b.append("<tr>");
@@ -63,7 +63,7 @@ final class Html {
         return b.append("</table>\n").toString();
     }
 
-    static String page(String title, String body, String generated) {
+    public static String page(String title, String body, String generated) {
         return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + escape(title)
                 + "</title>\n<style>\n" + STYLE + "</style>\n</head>\n<body>\n<h1>" + escape(title) + "</h1>\n" + body
                 + "<footer><p id=\"generated\">" + escape(generated) + "</p></footer>\n</body>\n</html>\n";
