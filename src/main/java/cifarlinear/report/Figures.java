@@ -75,8 +75,8 @@ public final class Figures {
         return chart;
     }
 
-    private static void addCurve(XYChart chart, String name, List<EpochMetrics> h, ToDoubleFunction<EpochMetrics> value,
-                                 boolean dashed) {
+    private static XYSeries addCurve(XYChart chart, String name, List<EpochMetrics> h,
+                                     ToDoubleFunction<EpochMetrics> value, boolean dashed) {
         List<Double> x = new ArrayList<>();
         List<Double> y = new ArrayList<>();
         for (EpochMetrics m : h) {
@@ -87,7 +87,7 @@ public final class Figures {
             }
         }
         if (x.isEmpty()) {
-            return;
+            return null;
         }
         XYSeries s = chart.addSeries(name, x, y);
         s.setMarker(x.size() <= 60 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
@@ -95,6 +95,7 @@ public final class Figures {
             s.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT, java.awt.BasicStroke.JOIN_MITER,
                     10f, new float[] {6f, 4f}, 0f));
         }
+        return s;
     }
 
     /** Loss (mean ℓ) and cost (with λ‖W‖²) per epoch, training and validation. */
@@ -120,11 +121,17 @@ public final class Figures {
     public static byte[] accuracyCurves(List<String> names, List<List<EpochMetrics>> histories) {
         XYChart chart = curves("Accuracy per epoch", "accuracy (%)");
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        // One colour per run: solid for validation, dashed for training.
         for (int m = 0; m < names.size(); m++) {
-            addCurve(chart, names.get(m) + ", validation", histories.get(m), e -> 100 * e.valAccuracy(), false);
-        }
-        for (int m = 0; m < names.size(); m++) {
-            addCurve(chart, names.get(m) + ", training", histories.get(m), e -> 100 * e.trainAccuracy(), true);
+            Color color = SERIES[m % SERIES.length];
+            for (boolean training : new boolean[] {false, true}) {
+                XYSeries s = addCurve(chart, names.get(m) + (training ? ", training" : ", validation"), histories.get(m),
+                        e -> 100 * (training ? e.trainAccuracy() : e.valAccuracy()), training);
+                if (s != null) {
+                    s.setLineColor(color);
+                    s.setMarkerColor(color);
+                }
+            }
         }
         return png(chart);
     }
