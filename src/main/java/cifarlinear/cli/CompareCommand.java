@@ -99,21 +99,17 @@ public final class CompareCommand implements Callable<Integer> {
         Trainer.Result r = new Trainer(configs, splits, new Trainer.Options(0, true, true, false)).run(
                 models -> compute.backend(models, new double[] {softmax.lambda(), sigmoid.lambda()}, base.batch()),
                 new Trainer.Listener() {
-                    private me.tongfei.progressbar.ProgressBar progress;
+                    private final EpochBar progress = new EpochBar(bar);
                     private double first;
 
                     @Override
                     public void onEpochStart(int epoch, int epochs, int steps, int fromStep) {
-                        if (bar) {
-                            progress = Terminal.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), steps, null, 1);
-                        }
+                        progress.start(epoch, epochs, steps, fromStep);
                     }
 
                     @Override
                     public void onStep(int step, int steps, double batchLoss) {
-                        if (progress != null) {
-                            progress.stepTo(step + 1);
-                        }
+                        progress.step(step);
                     }
 
                     @Override
@@ -122,10 +118,7 @@ public final class CompareCommand implements Callable<Integer> {
                             first = m.valAccuracy();
                             return;
                         }
-                        if (progress != null) {
-                            progress.close();
-                            progress = null;
-                        }
+                        progress.close();
                         stdout.printf(Locale.ROOT, "%6d   %14.2f %%   %14.2f %%%n", m.epoch(), 100 * first,
                                 100 * m.valAccuracy());
                         stdout.flush();

@@ -216,32 +216,25 @@ public final class SweepCommand implements Callable<Integer> {
         Trainer trainer = new Trainer(configs, splits, new Trainer.Options(0, false, false, false));
         boolean bar = Terminal.interactive() && !noProgress;
         return trainer.run(backends, new Trainer.Listener() {
-            private me.tongfei.progressbar.ProgressBar progress;
+            private final EpochBar progress = new EpochBar(bar);
             private double bestVal;
 
             @Override
             public void onEpochStart(int epoch, int total, int steps, int fromStep) {
                 bestVal = 0;
-                if (bar) {
-                    progress = Terminal.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch, total), steps, null, 1);
-                }
+                progress.start(epoch, total, steps, fromStep);
             }
 
             @Override
             public void onStep(int step, int steps, double batchLoss) {
-                if (progress != null) {
-                    progress.stepTo(step + 1);
-                }
+                progress.step(step);
             }
 
             @Override
             public void onEpochEnd(int model, EpochMetrics m) {
                 bestVal = Math.max(bestVal, orZero(m.valAccuracy()));
                 if (model == configs.size() - 1) {
-                    if (progress != null) {
-                        progress.close();
-                        progress = null;
-                    }
+                    progress.close();
                     if (m.epoch() % 10 == 0 || m.epoch() == epochs || m.epoch() == 1) {
                         stdout.printf(Locale.ROOT, "  epoch %3d/%d  best validation accuracy %6.2f %%%n", m.epoch(),
                                 epochs, 100 * bestVal);

@@ -3,7 +3,6 @@ package cifarlinear.cli;
 import cifarlinear.train.EpochMetrics;
 import cifarlinear.train.RunFolder;
 import cifarlinear.train.Trainer;
-import me.tongfei.progressbar.ProgressBar;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,10 +17,9 @@ final class TrainProgress implements Trainer.Listener {
     private static final String HEADER = " epoch        eta  train loss  train acc   val loss    val acc    time";
 
     private final PrintWriter out;
-    private final boolean showBar;
+    private final EpochBar bar;
     private final RunFolder folder;
     private final boolean hasVal;
-    private ProgressBar bar;
     private boolean headerShown;
     private int epochs;
     private double lossSum;
@@ -29,7 +27,7 @@ final class TrainProgress implements Trainer.Listener {
 
     TrainProgress(PrintWriter out, boolean showBar, RunFolder folder, boolean hasVal) {
         this.out = out;
-        this.showBar = showBar;
+        this.bar = new EpochBar(showBar);
         this.folder = folder;
         this.hasVal = hasVal;
     }
@@ -46,27 +44,22 @@ final class TrainProgress implements Trainer.Listener {
         this.epochs = epochs;
         lossSum = 0;
         lossCount = 0;
-        if (showBar) {
-            bar = Terminal.bar(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs), steps, null, 1);
-            bar.stepTo(fromStep);
-        }
+        bar.start(epoch, epochs, steps, fromStep);
     }
 
     @Override
     public void onStep(int step, int steps, double batchLoss) {
         lossSum += batchLoss;
         lossCount++;
-        if (bar != null) {
-            bar.stepTo(step + 1);
-            if (step % 16 == 0 || step == steps - 1) {
-                bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", lossSum / lossCount));
-            }
+        bar.step(step);
+        if (step % 16 == 0 || step == steps - 1) {
+            bar.message(String.format(Locale.ROOT, "loss %.4f", lossSum / lossCount));
         }
     }
 
     @Override
     public void onEpochEnd(int model, EpochMetrics m) {
-        closeBar();
+        bar.close();
         out.println(String.format(Locale.ROOT, "%6s  %9.6f  %10.4f  %8.2f%%  %9s  %9s  %5.2f s",
                 m.epoch() + "/" + epochs, m.eta(), m.trainLoss(), 100 * m.trainAccuracy(),
                 hasVal ? String.format(Locale.ROOT, "%9.4f", m.valLoss()) : "-",
@@ -106,9 +99,6 @@ final class TrainProgress implements Trainer.Listener {
 
     /** Removes a bar left by an interrupted epoch. */
     void closeBar() {
-        if (bar != null) {
-            bar.close();
-            bar = null;
-        }
+        bar.close();
     }
 }
