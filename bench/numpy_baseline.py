@@ -12,7 +12,9 @@ per-epoch reshuffle and horizontal flips with probability p):
 Data: --data DIR/ZIP with train/<class>/*.jpg and test/<class>/*.jpg (needs Pillow), or, by
 default, random uint8 images of CIFAR-10's shape: the timing does not depend on pixel values.
 
-Prints one line per epoch, "epoch E seconds S", and at the end the test accuracy (real data only).
+Prints one line per epoch, "epoch E seconds S", the test accuracy (real data only), and a line
+"RESULT implementation=… batch=… epoch_seconds=… images_per_second=… test_accuracy=…" (the median
+epoch after the first), the format `cifar-linear bench` prints too.
 """
 import argparse
 import io
@@ -146,6 +148,7 @@ def main():
         Y[y, np.arange(n)] = 1
         b = b.reshape(K, 1)
     print(f"numpy {np.__version__}, {args.version} loop, {n} training images, batch {args.batch}", flush=True)
+    times = []
     for e in range(args.epochs):
         eta = args.eta * (args.decay_factor ** (e // args.decay_every) if args.decay_every else 1)
         perm = rng.permutation(n)
@@ -155,10 +158,18 @@ def main():
             tuned_epoch(X, y, W, b, perm, flips, eta, args.lam, args.batch, fidx)
         else:
             typical_epoch(X, Y, W, b, perm, flips, eta, args.lam, args.batch, fidx)
-        print(f"epoch {e + 1} seconds {time.perf_counter() - t0:.4f}", flush=True)
+        times.append(time.perf_counter() - t0)
+        print(f"epoch {e + 1} seconds {times[-1]:.4f}", flush=True)
+    accuracy = float("nan")
     if args.data:
         scores = Xte @ W.T + b.reshape(-1)
-        print(f"test_accuracy {(scores.argmax(axis=1) == yte).mean():.4f}")
+        accuracy = (scores.argmax(axis=1) == yte).mean()
+        print(f"test_accuracy {accuracy:.4f}")
+    # The summary line cifar-linear bench prints too: the median epoch after the first.
+    later = sorted(times[1:] or times)
+    median = later[len(later) // 2] if len(later) % 2 else (later[len(later) // 2 - 1] + later[len(later) // 2]) / 2
+    print(f"RESULT implementation=numpy-{args.version} backend=cpu batch={args.batch} epoch_seconds={median:.4f} "
+          f"images_per_second={n / median:.0f} test_accuracy={accuracy:.4f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
         description = "Trains linear classifiers (softmax or sigmoid) on CIFAR-10, on the CPU.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SweepCommand.class, CompareCommand.class,
                 GradcheckCommand.class,
-                ReportCommand.class,
+                ReportCommand.class, BenchCommand.class,
                 DataCommand.class, DownloadCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'cifar-linear COMMAND --help' for a command's options."})
 public final class Main implements Callable<Integer> {

@@ -1,0 +1,125 @@
+package cifarlinear.cpu;
+
+import cifarlinear.data.Dataset;
+import cifarlinear.model.Loss;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CPU kernels of one training step, one thread, at the shapes training uses: the scores
+ * S = W X (K × d times d × m) and the update W ← β W + C Xᵀ (K × m times m × d), in both
+ * implementations; the gather with flips and normalization; the per-sample activations.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+public class KernelBenchmarks {
+    @Param({"10", "100"})
+    int classes;
+
+    @Param({"100", "1000"})
+    int batch;
+
+    @Param({"vector", "auto"})
+    String kernels;
+
+    private final int d = Dataset.DIM;
+    private Products products;
+    private Object scratch;
+    private float[][] w;
+    private float[][] x;
+    private float[][] c;
+    private float[][] s;
+    private byte[] u;
+    private int[] rows;
+    private boolean[] flip;
+    private float[] mean;
+    private float[] inv;
+    private float[] row;
+    private double[] scores;
+    private double[] grad;
+
+    @Setup
+    public void setup() {
+        SplittableRandom rng = new SplittableRandom(1);
+        products = kernels.equals("vector") ? new VectorKernels() : new Products.AutoVectorized();
+        scratch = products.scratch(classes, d, batch);
+        w = matrix(classes, d, rng);
+        x = matrix(batch, d, rng);
+        c = matrix(classes, batch, rng);
+        s = new float[classes][batch];
+        int n = 5000;
+        u = new byte[n * d];
+        rng.nextBytes(u);
+        rows = new int[batch];
+        flip = new boolean[batch];
+        for (int i = 0; i < batch; i++) {
+            rows[i] = rng.nextInt(n);
+            flip[i] = rng.nextInt(5) == 0;
+        }
+        mean = new float[d];
+        inv = new float[d];
+        java.util.Arrays.fill(inv, 0.02f);
+        row = new float[d];
+        scores = new double[classes];
+        grad = new double[classes];
+    }
+
+    private static float[][] matrix(int r, int cols, SplittableRandom rng) {
+        float[][] a = new float[r][cols];
+        for (float[] v : a) {
+            for (int j = 0; j < cols; j++) {
+                v[j] = (float) (rng.nextDouble() - 0.5);
+            }
+        }
+        return a;
+    }
+
+    /** S = W X: 2·K·d·m floating-point operations. */
+    @Benchmark
+    public float[][] scores() {
+        products.scores(w, classes, d, x, 0, batch, s, scratch);
+        return s;
+    }
+
+    /** W ← β W + C Xᵀ: 2·K·d·m floating-point operations. */
+    @Benchmark
+    public float[][] update() {
+        products.update(w, classes, x, batch, c, 0.9999f, 0, d);
+        return w;
+    }
+
+    /** The batch gathered from uint8 images, a fifth of them flipped, normalized. */
+    @Benchmark
+    public float[][] gather() {
+        CpuKernels.gather(u, d, rows, flip, null, null, 0, mean, inv, x, 0, batch, row);
+        return x;
+    }
+
+    /** Softmax loss and score gradient of every sample of the batch. */
+    @Benchmark
+    public void softmax(Blackhole bh) {
+        for (int i = 0; i < batch; i++) {
+            for (int k = 0; k < classes; k++) {
+                scores[k] = s[k][i];
+            }
+            bh.consume(Loss.SOFTMAX.lossAndGradient(scores, i % classes, grad));
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package cifarlinear.cli;
+
+import cifarlinear.UserError;
+import cifarlinear.data.CifarData;
+import cifarlinear.data.DataSources;
+import cifarlinear.data.Splits;
+import cifarlinear.model.LinearModel;
+import cifarlinear.model.Loss;
+import cifarlinear.perf.MachineLimits;
+import cifarlinear.perf.TrainingBench;
+import cifarlinear.train.Backend;
+import cifarlinear.util.AtomicFiles;
+import cifarlinear.util.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** {@code cifar-linear bench}: training throughput per batch size, against this machine's limits. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Measures training speed: for each batch size, a warm-up and then a fixed number of softmax "
+                + "training steps, reported as images per second, seconds per epoch (of the training split), GFLOP/s "
+                + "and GB/s, and as fractions of this machine's peak floating-point rate and memory bandwidth, which it "
+                + "measures first.",
+                "Each configuration also prints one line 'RESULT key=value …', the format the baselines under bench/ "
+                        + "print too."})
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Option(names = "--batch", split = ",", paramLabel = "N", defaultValue = "50,100,500,1000",
+            description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--steps", paramLabel = "N",
+            description = "Timed steps per batch size (default: one epoch's worth).")
+    Integer steps;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "3",
+            description = "Train at least this long, and one epoch, before timing (default: ${DEFAULT-VALUE}).")
+    double warmup;
+
+    @Option(names = "--val", paramLabel = "N", defaultValue = "1000",
+            description = "Images held out of the training split, as train does (default: ${DEFAULT-VALUE}).")
+    int val;
+
+    @Mixin
+    ComputeOptions compute;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Also write the table as CSV.")
+    Path csv;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as JSON.")
+    Path json;
+
+    @Option(names = "--compare", paramLabel = "CMD",
+            description = "A baseline command to run afterwards (through bash); its epoch time, from a RESULT line or "
+                    + "'epoch N seconds S' lines, is compared with this program's at batch 100.")
+    String compare;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        compute.validate();
+        for (int b : batches) {
+            if (b < 1) {
+                throw UserError.usage("--batch values must be ≥ 1, got " + b);
+            }
+        }
+        if (steps != null && steps < 1) {
+            throw UserError.usage("--steps must be ≥ 1, got " + steps);
+        }
+        DataSources.Resolved resolved = dataOptions.resolve();
+        CifarData data = dataOptions.load(resolved, out);
+        int trainSize = data.train().size() - val;
+        for (int b : batches) {
+            if (b > trainSize) {
+                throw UserError.usage("--batch " + b + " is larger than the " + trainSize + " training images");
+            }
+        }
+        Splits splits = Splits.of(data, val, 1);
+        out.println("Measuring this machine's limits …");
+        out.flush();
+        MachineLimits limits = MachineLimits.measure(compute.threads());
+        out.printf(Locale.ROOT, "%d threads: peak %.1f GFLOP/s (fused multiply-adds%s), memory %.1f GB/s (copy)%n%n",
+                limits.threads(), limits.peakGflops(), limits.simd() ? ", widest vectors" : ", scalar", limits.streamGBps());
+        out.println("backend                                  batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  "
+                + "of memory");
+        out.flush();
+        List<TrainingBench.Row> rows = new ArrayList<>();
+        for (int b : batches) {
+            LinearModel model = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 1);
+            int perEpoch = (splits.train().size() + b - 1) / b;
+            int timed = steps != null ? steps : perEpoch;
+            try (Backend backend = compute.backend(model, b, 0.1)) {
+                TrainingBench.Row r = TrainingBench.run(backend, splits, b, warmup, timed, 0.01f, 0.2, limits);
+                rows.add(r);
+                out.printf(Locale.ROOT, "%-40s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n", r.backend(), r.batch(),
+                        r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
+                        100 * r.bandwidthFraction());
+                out.flush();
+            }
+        }
+        out.println();
+        for (TrainingBench.Row r : rows) {
+            out.printf(Locale.ROOT, "RESULT implementation=cifar-linear backend=%s batch=%d epoch_seconds=%.4f "
+                    + "images_per_second=%.0f%n", r.backend().startsWith("cpu") ? "cpu" : r.backend(), r.batch(),
+                    r.epochSeconds(), r.imagesPerSecond());
+        }
+        if (csv != null) {
+            StringBuilder b = new StringBuilder("backend,batch,steps,seconds,images_per_second,epoch_seconds,gflops,"
+                    + "flop_fraction,gbps,bandwidth_fraction\n");
+            for (TrainingBench.Row r : rows) {
+                b.append(String.format(Locale.ROOT, "\"%s\",%d,%d,%.4f,%.1f,%.4f,%.2f,%.4f,%.2f,%.4f%n", r.backend(),
+                        r.batch(), r.steps(), r.seconds(), r.imagesPerSecond(), r.epochSeconds(), r.gflops(),
+                        r.flopFraction(), r.gbps(), r.bandwidthFraction()));
+            }
+            AtomicFiles.writeString(csv, b.toString());
+        }
+        if (json != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("machine", Map.of("threads", limits.threads(), "peak_gflops", limits.peakGflops(),
+                    "memory_gbps", limits.streamGBps(), "simd", limits.simd(), "java", Runtime.version().toString(),
+                    "os", System.getProperty("os.name") + " " + System.getProperty("os.arch")));
+            m.put("data", data.description());
+            m.put("train_images", splits.train().size());
+            m.put("results", rows);
+            AtomicFiles.writeString(json, Json.write(m));
+        }
+        if (compare != null) {
+            compare(out, rows);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static final Pattern RESULT = Pattern.compile("RESULT .*\\bepoch_seconds=([0-9.eE+-]+)");
+    private static final Pattern EPOCH = Pattern.compile("^epoch (\\d+) seconds ([0-9.eE+-]+)");
+
+    /** Runs the baseline, reads its epoch time and prints the ratio with batch 100 (or the closest batch). */
+    private void compare(PrintWriter out, List<TrainingBench.Row> rows) throws IOException {
+        out.println();
+        out.println("Baseline: " + compare);
+        out.flush();
+        Process p = new ProcessBuilder("bash", "-c", compare).redirectErrorStream(true).start();
+        Double resultSeconds = null;
+        List<Double> epochs = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                out.println("  " + line);
+                out.flush();
+                Matcher m = RESULT.matcher(line);
+                if (m.find()) {
+                    resultSeconds = Double.parseDouble(m.group(1));
+                }
+                Matcher e = EPOCH.matcher(line);
+                if (e.find() && Integer.parseInt(e.group(1)) > 1) {
+                    epochs.add(Double.parseDouble(e.group(2)));
+                }
+            }
+        }
+        int code;
+        try {
+            code = p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw UserError.failure("--compare: interrupted while waiting for the baseline");
+        }
+        if (code != 0) {
+            throw UserError.failure("--compare: the baseline command exited with " + code);
+        }
+        double baseline;
+        if (resultSeconds != null) {
+            baseline = resultSeconds;
+        } else if (!epochs.isEmpty()) {
+            epochs.sort(null);
+            baseline = epochs.get(epochs.size() / 2);
+        } else {
+            throw UserError.failure("--compare: the baseline printed neither a RESULT line with epoch_seconds nor "
+                    + "'epoch N seconds S' lines");
+        }
+        TrainingBench.Row ours = rows.stream().min(java.util.Comparator.comparingInt(r -> Math.abs(r.batch() - 100)))
+                .orElseThrow();
+        out.printf(Locale.ROOT, "%nBaseline: %.3f s per epoch; cifar-linear at batch %d: %.3f s per epoch: %.1f× %s.%n",
+                baseline, ours.batch(), ours.epochSeconds(), Math.max(baseline / ours.epochSeconds(),
+                        ours.epochSeconds() / baseline), baseline >= ours.epochSeconds() ? "faster" : "slower");
+    }
+}

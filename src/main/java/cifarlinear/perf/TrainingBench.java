@@ -1,0 +1,73 @@
+package cifarlinear.perf;
+
+import cifarlinear.data.Dataset;
+import cifarlinear.data.Splits;
+import cifarlinear.train.Backend;
+import cifarlinear.train.EpochPlan;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Times training steps on a backend: a warm-up (so that the JIT has compiled the kernels), then
+ * a fixed number of steps, drawn as training draws them (fresh order and flips each epoch).
+ */
+public final class TrainingBench {
+    private TrainingBench() {
+    }
+
+    /** One measurement; rates per second of the timed steps. */
+    public record Row(String backend, int batch, int steps, double seconds, double imagesPerSecond, double epochSeconds,
+                      double gflops, double gbps, double flopFraction, double bandwidthFraction) {
+    }
+
+    /** Floating-point operations of one step of one model: both products and the decay of W. */
+    public static double flopsPerStep(int classes, int d, int m) {
+        return 4.0 * classes * d * m + classes * (double) d;
+    }
+
+    /**
+     * Bytes one step must bring from memory: the batch's pixels, one byte each, gathered from the
+     * data set, which is far larger than the caches. (The normalized batch and W, a few MB at
+     * most, stay in the caches.)
+     */
+    public static double bytesPerStep(int classes, int d, int m) {
+        return (double) m * d;
+    }
+
+    /**
+     * @param warmupSeconds train at least this long (and at least one epoch) before timing, so that
+     *                      the kernels run compiled
+     */
+    public static Row run(Backend backend, Splits splits, int batch, double warmupSeconds, int steps, float eta,
+                          double flip, MachineLimits limits) {
+        int perEpoch = (splits.train().size() + batch - 1) / batch;
+        long start = System.nanoTime();
+        for (int e = 1000; e == 1000 || System.nanoTime() - start < warmupSeconds * 1e9; e++) {
+            train(backend, splits, batch, perEpoch, perEpoch, eta, flip, e);
+        }
+        long t0 = System.nanoTime();
+        train(backend, splits, batch, steps, perEpoch, eta, flip, 0);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int classes = splits.train().data().classCount();
+        double images = (double) steps * batch;
+        double ips = images / seconds;
+        double gflops = steps * flopsPerStep(classes, Dataset.DIM, batch) * backend.models() / seconds / 1e9;
+        double gbps = steps * bytesPerStep(classes, Dataset.DIM, batch) / seconds / 1e9;
+        return new Row(backend.description(), batch, steps, seconds, ips, splits.train().size() / ips, gflops, gbps,
+                gflops / limits.peakGflops(), gbps / limits.streamGBps());
+    }
+
+    /** Runs {@code steps} steps, epoch after epoch from {@code firstEpoch}. */
+    private static void train(Backend backend, Splits splits, int batch, int steps, int perEpoch, float eta, double flip,
+                              int firstEpoch) {
+        AtomicInteger done = new AtomicInteger();
+        float[][] etas = new float[backend.models()][perEpoch];
+        for (float[] e : etas) {
+            java.util.Arrays.fill(e, eta);
+        }
+        for (int epoch = firstEpoch; done.get() < steps; epoch++) {
+            EpochPlan plan = EpochPlan.draw(7, epoch, splits.train(), flip);
+            backend.trainSteps(plan, etas, 0, (s, n, l) -> done.incrementAndGet(), () -> done.get() >= steps);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package cifarlinear.cli;
+
+import cifarlinear.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Training on all of CIFAR-10's size fits in a 1 GiB heap. */
+class SmallHeapTest {
+    @TempDir
+    Path dir;
+
+    private int trainInOneGigabyte(String data, Path log) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx1g",
+                "--add-modules=jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "train", "--data", data, "--epochs", "1", "--no-progress", "--out", dir.resolve("run").toString(),
+                "--force"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+        return p.exitValue();
+    }
+
+    @Test
+    void fullSizeSyntheticData() throws Exception {
+        Path log = dir.resolve("synthetic.log");
+        assertThat(trainInOneGigabyte("synthetic", log)).as(Files.readString(log)).isZero();
+        assertThat(Files.readString(log)).contains("50000 training and 10000 test images");
+    }
+
+    @Test
+    void realCifarWhenThisMachineHasIt() throws Exception {
+        Path zip = TestData.realCifarZip().orElse(null);
+        org.junit.jupiter.api.Assumptions.assumeTrue(zip != null, "no ../shared/data/cifar10-jpeg.zip on this machine");
+        Path log = dir.resolve("real.log");
+        assertThat(trainInOneGigabyte(zip.toString(), log)).as(Files.readString(log)).isZero();
+    }
+}
