@@ -6,6 +6,9 @@ import cifarlinear.data.DataSources;
 import cifarlinear.data.Splits;
 import cifarlinear.model.LinearModel;
 import cifarlinear.model.Loss;
+import cifarlinear.gpu.GpuBackend;
+import cifarlinear.gpu.GpuLimits;
+import cifarlinear.perf.Limits;
 import cifarlinear.perf.MachineLimits;
 import cifarlinear.perf.TrainingBench;
 import cifarlinear.train.Backend;
@@ -98,20 +101,16 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         Splits splits = Splits.of(data, val, 1);
-        out.println("Measuring this machine's limits …");
-        out.flush();
-        MachineLimits limits = MachineLimits.measure(compute.threads());
-        out.printf(Locale.ROOT, "%d threads: peak %.1f GFLOP/s (fused multiply-adds%s), memory %.1f GB/s (copy)%n%n",
-                limits.threads(), limits.peakGflops(), limits.simd() ? ", widest vectors" : ", scalar", limits.streamGBps());
-        out.println("backend                                  batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  "
-                + "of memory");
-        out.flush();
         List<TrainingBench.Row> rows = new ArrayList<>();
+        Limits limits = null;
         for (int b : batches) {
             LinearModel model = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 1);
             int perEpoch = (splits.train().size() + b - 1) / b;
             int timed = steps != null ? steps : perEpoch;
             try (Backend backend = compute.backend(model, b, 0.1)) {
+                if (limits == null) {
+                    limits = measureLimits(out, backend);
+                }
                 TrainingBench.Row r = TrainingBench.run(backend, splits, b, warmup, timed, 0.01f, 0.2, limits);
                 rows.add(r);
                 out.printf(Locale.ROOT, "%-40s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n", r.backend(), r.batch(),
@@ -123,7 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.println();
         for (TrainingBench.Row r : rows) {
             out.printf(Locale.ROOT, "RESULT implementation=cifar-linear backend=%s batch=%d epoch_seconds=%.4f "
-                    + "images_per_second=%.0f%n", r.backend().startsWith("cpu") ? "cpu" : r.backend(), r.batch(),
+                    + "images_per_second=%.0f%n", r.backend().startsWith("gpu") ? "gpu" : "cpu", r.batch(),
                     r.epochSeconds(), r.imagesPerSecond());
         }
         if (csv != null) {
@@ -138,8 +137,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (json != null) {
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("machine", Map.of("threads", limits.threads(), "peak_gflops", limits.peakGflops(),
-                    "memory_gbps", limits.streamGBps(), "simd", limits.simd(), "java", Runtime.version().toString(),
+            m.put("machine", Map.of("device", limits.device(), "peak_gflops", limits.peakGflops(),
+                    "memory_gbps", limits.memoryGBps(), "cores", Runtime.getRuntime().availableProcessors(),
+                    "java", Runtime.version().toString(),
                     "os", System.getProperty("os.name") + " " + System.getProperty("os.arch")));
             m.put("data", data.description());
             m.put("train_images", splits.train().size());
@@ -151,6 +151,20 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The limits of the device the backend computes on, measured once, with the table's header. */
+    private Limits measureLimits(PrintWriter out, Backend backend) {
+        out.println("Measuring this machine's limits …");
+        out.flush();
+        Limits limits = backend instanceof GpuBackend ? GpuLimits.measure()
+                : MachineLimits.measure(compute.threads()).limits();
+        out.println(limits.summary());
+        out.println();
+        out.println("backend                                  batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  "
+                + "of memory");
+        out.flush();
+        return limits;
     }
 
     private static final Pattern RESULT = Pattern.compile("RESULT .*\\bepoch_seconds=([0-9.eE+-]+)");

@@ -3,17 +3,28 @@ package cifarlinear.cli;
 import cifarlinear.UserError;
 import cifarlinear.cpu.CpuBackend;
 import cifarlinear.cpu.Simd;
+import cifarlinear.gpu.Cuda;
+import cifarlinear.gpu.GpuBackend;
+import cifarlinear.gpu.GpuException;
 import cifarlinear.model.LinearModel;
 import cifarlinear.train.Backend;
 import cifarlinear.train.Device;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** Options that choose where to compute, shared by every command that computes. */
 public final class ComputeOptions {
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "auto",
-            description = "Where to compute: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; auto is the CPU "
-                    + "for now).")
+            description = "Where to compute: auto (the GPU when one is usable, else the CPU, saying why), cpu, or gpu "
+                    + "(an error without a usable GPU) (default: ${DEFAULT-VALUE}).")
     Device device;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /** Whether this command printed its note about falling back to the CPU (once is enough). */
+    private boolean fallbackNoted;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "CPU threads (default: one per core).")
@@ -37,10 +48,16 @@ public final class ComputeOptions {
         return threads;
     }
 
-    /** Checks the options before any work starts. */
+    /** Checks the options before any work starts, including that {@code --device gpu} has a GPU to use. */
     void validate() {
         threads();
         useVectorApi();
+        if (device == Device.GPU) {
+            Cuda.Probe probe = Cuda.probe();
+            if (!probe.usable()) {
+                throw new GpuException("--device gpu: no usable GPU: " + probe.problem());
+            }
+        }
     }
 
     boolean useVectorApi() {
@@ -62,10 +79,42 @@ public final class ComputeOptions {
         return backend(java.util.List.of(model), new double[] {lambda}, batch);
     }
 
-    /** The backend for models that train side by side, each with its λ. */
+    /**
+     * The backend for models that train side by side, each with its λ. With {@code --device auto}
+     * a GPU that is missing or fails to start leaves one line on standard error and the work to
+     * the CPU; with {@code --device gpu} it is an error.
+     */
     Backend backend(java.util.List<LinearModel> models, double[] lambdas, int batch) {
         return switch (device) {
-            case AUTO, CPU -> new CpuBackend(models, lambdas, batch, threads(), useVectorApi());
+            case CPU -> cpu(models, lambdas, batch);
+            case GPU -> new GpuBackend(models, lambdas, batch, true);
+            case AUTO -> {
+                Cuda.Probe probe = Cuda.probe();
+                if (!probe.usable()) {
+                    noteFallback("no usable GPU: " + probe.problem());
+                    yield cpu(models, lambdas, batch);
+                }
+                try {
+                    yield new GpuBackend(models, lambdas, batch, true);
+                } catch (GpuException e) {
+                    noteFallback(e.getMessage());
+                    yield cpu(models, lambdas, batch);
+                }
+            }
         };
+    }
+
+    private Backend cpu(java.util.List<LinearModel> models, double[] lambdas, int batch) {
+        return new CpuBackend(models, lambdas, batch, threads(), useVectorApi());
+    }
+
+    private void noteFallback(String why) {
+        if (fallbackNoted) {
+            return;
+        }
+        fallbackNoted = true;
+        java.io.PrintWriter err = command != null ? command.commandLine().getErr() : new java.io.PrintWriter(System.err);
+        err.println("note: " + why + "; computing on the CPU");
+        err.flush();
     }
 }

@@ -11,10 +11,10 @@ import java.util.concurrent.Callable;
 @Command(name = "cifar-linear",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Trains linear classifiers (softmax or sigmoid) on CIFAR-10, on the CPU.",
+        description = "Trains linear classifiers (softmax or sigmoid) on CIFAR-10, on an NVIDIA GPU or the CPU.",
         subcommands = {TrainCommand.class, EvalCommand.class, PredictCommand.class, SweepCommand.class, CompareCommand.class,
                 GradcheckCommand.class,
-                ReportCommand.class, BenchCommand.class,
+                ReportCommand.class, BenchCommand.class, DoctorCommand.class,
                 DataCommand.class, DownloadCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'cifar-linear COMMAND --help' for a command's options."})
 public final class Main implements Callable<Integer> {

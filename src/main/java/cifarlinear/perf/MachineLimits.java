@@ -14,6 +14,13 @@ import java.util.concurrent.atomic.DoubleAdder;
  */
 public record MachineLimits(double peakGflops, double streamGBps, int threads, boolean simd) {
 
+    /** The figures as {@link Limits}, with the line {@code bench} prints. */
+    public Limits limits() {
+        return new Limits(threads + (threads == 1 ? " thread" : " threads"), peakGflops, streamGBps,
+                String.format(java.util.Locale.ROOT, "%d threads: peak %.1f GFLOP/s (fused multiply-adds%s), memory "
+                        + "%.1f GB/s (copy)", threads, peakGflops, simd ? ", widest vectors" : ", scalar", streamGBps));
+    }
+
     public static MachineLimits measure(int threads) {
         boolean simd = Simd.vectorApiAvailable();
         // Short runs first, so that the loops are compiled before they are timed.

@@ -5,7 +5,6 @@ import cifarlinear.data.Splits;
 import cifarlinear.train.Backend;
 import cifarlinear.train.EpochPlan;
 
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Times training steps on a backend: a warm-up (so that the JIT has compiled the kernels), then
@@ -39,7 +38,7 @@ public final class TrainingBench {
      *                      the kernels run compiled
      */
     public static Row run(Backend backend, Splits splits, int batch, double warmupSeconds, int steps, float eta,
-                          double flip, MachineLimits limits) {
+                          double flip, Limits limits) {
         int perEpoch = (splits.train().size() + batch - 1) / batch;
         long start = System.nanoTime();
         for (int e = 1000; e == 1000 || System.nanoTime() - start < warmupSeconds * 1e9; e++) {
@@ -54,20 +53,29 @@ public final class TrainingBench {
         double gflops = steps * flopsPerStep(classes, Dataset.DIM, batch) * backend.models() / seconds / 1e9;
         double gbps = steps * bytesPerStep(classes, Dataset.DIM, batch) / seconds / 1e9;
         return new Row(backend.description(), batch, steps, seconds, ips, splits.train().size() / ips, gflops, gbps,
-                gflops / limits.peakGflops(), gbps / limits.streamGBps());
+                gflops / limits.peakGflops(), gbps / limits.memoryGBps());
     }
 
-    /** Runs {@code steps} steps, epoch after epoch from {@code firstEpoch}. */
+    /**
+     * Runs {@code steps} steps, epoch after epoch from {@code firstEpoch}; an epoch that would run
+     * past them is cut short to whole batches, so exactly {@code steps} steps run on every backend.
+     */
     private static void train(Backend backend, Splits splits, int batch, int steps, int perEpoch, float eta, double flip,
                               int firstEpoch) {
-        AtomicInteger done = new AtomicInteger();
         float[][] etas = new float[backend.models()][perEpoch];
         for (float[] e : etas) {
             java.util.Arrays.fill(e, eta);
         }
-        for (int epoch = firstEpoch; done.get() < steps; epoch++) {
+        int done = 0;
+        for (int epoch = firstEpoch; done < steps; epoch++) {
             EpochPlan plan = EpochPlan.draw(7, epoch, splits.train(), flip);
-            backend.trainSteps(plan, etas, 0, (s, n, l) -> done.incrementAndGet(), () -> done.get() >= steps);
+            int now = Math.min(perEpoch, steps - done);
+            if (now < plan.steps(batch)) {
+                int n = now * batch;
+                plan = new EpochPlan(plan.epoch(), plan.data(), java.util.Arrays.copyOf(plan.order(), n),
+                        java.util.Arrays.copyOf(plan.flip(), n), null, null);
+            }
+            done += backend.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> false).nextStep();
         }
     }
 }

@@ -33,7 +33,7 @@ class CliTrainTest {
     @Test
     void writesACompleteRunFolder() throws Exception {
         Path run = dir.resolve("run");
-        CliRun r = train(run, "--loss", "sigmoid", "--batch", "64", "--threads", "2");
+        CliRun r = train(run, "--loss", "sigmoid", "--batch", "64", "--threads", "2", "--device", "cpu");
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).contains("Trained 3 epochs").contains("Per-class test accuracy").contains("class-9");

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Training in a separate process, killed and resumed, ends with the weights of a run left alone. */
 class KillAndResumeTest {
     private static final List<String> RUN = List.of("--data", "synthetic", "--synthetic-size", "6000", "--val", "500",
-            "--epochs", "14", "--batch", "50", "--seed", "3", "--no-progress");
+            "--epochs", "14", "--batch", "50", "--seed", "3", "--no-progress", "--device", "cpu");
 
     @TempDir
     Path dir;
@@ -34,7 +34,7 @@ class KillAndResumeTest {
     private static List<String> train(Path out, boolean resume) {
         List<String> args = new ArrayList<>(List.of("train"));
         if (resume) {
-            args.addAll(List.of("--resume", out.toString()));
+            args.addAll(List.of("--resume", out.toString(), "--device", "cpu"));
         } else {
             args.addAll(RUN);
             args.addAll(List.of("--out", out.toString(), "--force"));
