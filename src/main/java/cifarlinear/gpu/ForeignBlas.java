@@ -31,25 +31,23 @@ final class ForeignBlas implements Blas {
     private static final String[] NAMES_LINUX = {"libcublas.so.13", "libcublas.so.12"};
     private static final String[] NAMES_WINDOWS = {"cublas64_13.dll", "cublas64_12.dll"};
 
-    private final Arena arena = Arena.ofShared();
-    private final String library;
+    private static Library library;
+    private static GpuException missing;
+
+    private final String name;
     private final MethodHandle sgemm;
     private final MethodHandle destroy;
     private final MemorySegment handle;
     private final String version;
 
     ForeignBlas(GpuContext gpu, DevicePtr workspace) {
-        Linker linker = Linker.nativeLinker();
-        Library found;
-        try {
-            found = locate(arena);
-        } catch (GpuException e) {
-            arena.close();
-            throw e;
-        }
+        Library found = loaded();
+        name = found.name();
         SymbolLookup lookup = found.lookup();
-        library = found.name();
-        try {
+        Linker linker = Linker.nativeLinker();
+        MemorySegment created = null;
+        MethodHandle destroyHandle = null;
+        try (Arena arena = Arena.ofConfined()) {
             MethodHandle create = function(linker, lookup, "cublasCreate_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
             MethodHandle setStream = function(linker, lookup, "cublasSetStream_v2",
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -59,29 +57,52 @@ final class ForeignBlas implements Blas {
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
             MethodHandle getVersion = function(linker, lookup, "cublasGetVersion_v2",
                     FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-            destroy = function(linker, lookup, "cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+            destroyHandle = function(linker, lookup, "cublasDestroy_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS));
             sgemm = function(linker, lookup, "cublasSgemm_v2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT,
                     JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS,
                     ADDRESS, JAVA_INT));
             MemorySegment out = arena.allocate(ADDRESS);
             check((int) create.invokeExact(out), "cublasCreate");
-            handle = out.get(ADDRESS, 0);
-            check((int) setStream.invokeExact(handle, MemorySegment.ofAddress(gpu.stream().address())),
+            created = out.get(ADDRESS, 0);
+            check((int) setStream.invokeExact(created, MemorySegment.ofAddress(gpu.stream().address())),
                     "cublasSetStream");
-            check((int) setPointerMode.invokeExact(handle, POINTER_MODE_DEVICE), "cublasSetPointerMode");
-            check((int) setWorkspace.invokeExact(handle, MemorySegment.ofAddress(workspace.address()), WORKSPACE),
+            check((int) setPointerMode.invokeExact(created, POINTER_MODE_DEVICE), "cublasSetPointerMode");
+            check((int) setWorkspace.invokeExact(created, MemorySegment.ofAddress(workspace.address()), WORKSPACE),
                     "cublasSetWorkspace");
             MemorySegment v = arena.allocate(JAVA_INT);
-            check((int) getVersion.invokeExact(handle, v), "cublasGetVersion");
+            check((int) getVersion.invokeExact(created, v), "cublasGetVersion");
             int n = v.get(JAVA_INT, 0);
             version = n / 10000 + "." + n / 100 % 100 + "." + n % 100;
-        } catch (GpuException e) {
-            arena.close();
-            throw e;
         } catch (Throwable e) {
-            arena.close();
-            throw new GpuException("could not call " + library + ": " + e, e);
+            if (created != null && destroyHandle != null) {
+                try {
+                    int ignored = (int) destroyHandle.invokeExact(created);
+                } catch (Throwable ignored) {
+                    // the first failure is the one to report
+                }
+            }
+            if (e instanceof GpuException g) {
+                throw g;
+            }
+            throw new GpuException("could not call " + name + ": " + e, e);
         }
+        handle = created;
+        destroy = destroyHandle;
+    }
+
+    /** The library, opened on first use and kept for the life of the process (unloading CUDA libraries is not safe). */
+    private static synchronized Library loaded() {
+        if (library == null && missing == null) {
+            try {
+                library = locate(Arena.global());
+            } catch (GpuException e) {
+                missing = e;
+            }
+        }
+        if (missing != null) {
+            throw new GpuException(missing.getMessage());
+        }
+        return library;
     }
 
     /** A loaded cuBLAS library. */
@@ -156,7 +177,7 @@ final class ForeignBlas implements Blas {
 
     @Override
     public String describe() {
-        return "cuBLAS " + version + " through java.lang.foreign (" + library + ")";
+        return "cuBLAS " + version + " through java.lang.foreign (" + name + ")";
     }
 
     @Override
@@ -181,6 +202,5 @@ final class ForeignBlas implements Blas {
         } catch (Throwable ignored) {
             // nothing left to do with a handle that cannot be destroyed
         }
-        arena.close();
     }
 }

@@ -36,6 +36,10 @@ import java.util.function.BooleanSupplier;
  * with the step index, η and the GEMM scalars read from device memory, so a run of steps is
  * captured once as a CUDA graph and replayed for every chunk of every epoch.
  *
+ * <p>Steps are queued {@link #CHUNK} at a time: {@code stop} is asked before each chunk, and the
+ * listener hears of a chunk's steps once the next chunk is queued, so a stop lands on a chunk
+ * boundary (the returned {@link Progress} says where) and never costs a wait for each step.
+ *
  * <p>GEMMs, with cuBLAS column-major: a row-major R × C matrix is a column-major C × R one with
  * leading dimension C. W (K × d) is W' (d × K, ld d), X (B × d) is X' (d × B, ld d) and S, G
  * (B × K) are S', G' (K × B, ld K). Then S = X Wᵀ ⇔ S' = W'ᵀ X': {@code sgemm(T, N, K, B, d, 1,
@@ -113,6 +117,7 @@ public final class GpuBackend implements Backend {
             b = gpu.allocate(4L * classes, "the bias");
             b.upload(Pointer.to(initial.bias()), 4L * classes);
             sg = gpu.allocate(4L * rows * classes, "the scores");
+            sg.clear();
             alpha = gpu.allocate(4, "α");
             beta = gpu.allocate(4, "β");
         }
@@ -355,34 +360,48 @@ public final class GpuBackend implements Backend {
             return captured;
         }
         dropGraphs();
+        CUgraphExec chunk = null;
         try {
-            CUgraphExec chunk = capture(data, shifts, CHUNK);
+            chunk = capture(data, shifts, CHUNK);
             CUgraphExec single = capture(data, shifts, 1);
             captured = new Captured(data, shifts, chunk, single);
             return captured;
         } catch (CudaException | GpuException e) {
             graphProblem = "capture failed: " + e.getMessage();
+            if (chunk != null) {
+                JCudaDriver.cuGraphExecDestroy(chunk);
+            }
             return null;
         }
     }
 
+    /** Records {@code steps} steps into an instantiated graph; the stream is out of capture mode afterwards, whatever happens. */
     private CUgraphExec capture(Resident data, boolean shifts, int steps) {
         CUgraph graph = new CUgraph();
         JCudaDriver.cuStreamBeginCapture(gpu.stream(), CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        RuntimeException failure = null;
         try {
             for (int s = 0; s < steps; s++) {
                 enqueueStep(data, shifts);
             }
-        } finally {
-            JCudaDriver.cuStreamEndCapture(gpu.stream(), graph);
+        } catch (RuntimeException e) {
+            failure = e;
         }
-        CUgraphExec exec = new CUgraphExec();
         try {
+            JCudaDriver.cuStreamEndCapture(gpu.stream(), graph);
+        } catch (CudaException e) {
+            throw failure != null ? failure : e;
+        }
+        try {
+            if (failure != null) {
+                throw failure;
+            }
+            CUgraphExec exec = new CUgraphExec();
             JCudaDriver.cuGraphInstantiate(exec, graph, 0);
+            return exec;
         } finally {
             JCudaDriver.cuGraphDestroy(graph);
         }
-        return exec;
     }
 
     private void dropGraphs() {
@@ -465,6 +484,13 @@ public final class GpuBackend implements Backend {
     private List<Evaluation> evaluateOn(Subset subset) {
         int n = subset.size();
         int count = models.size();
+        if (n == 0) {
+            List<Evaluation> none = new ArrayList<>();
+            for (int mi = 0; mi < count; mi++) {
+                none.add(new Evaluation(0, 0, 0, new long[classes * classes], new float[0], new int[0], new int[0]));
+            }
+            return none;
+        }
         int[] subsetRows = subset.rows();
         int[] labels = subset.data().labels();
         Resident data = resident(subset.data());

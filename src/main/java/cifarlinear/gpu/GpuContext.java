@@ -41,10 +41,19 @@ final class GpuContext implements AutoCloseable {
         try {
             JCudaDriver.cuDeviceGet(cuDevice, device.ordinal());
             JCudaDriver.cuDevicePrimaryCtxRetain(context, cuDevice);
+        } catch (CudaException e) {
+            throw failure("opening the device", e);
+        }
+        try {
             JCudaDriver.cuCtxSetCurrent(context);
             JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
         } catch (CudaException e) {
-            throw failure("could not open " + device.name(), e);
+            try {
+                JCudaDriver.cuDevicePrimaryCtxRelease(cuDevice);
+            } catch (CudaException ignored) {
+                // the first failure is the one to report
+            }
+            throw failure("opening the device", e);
         }
     }
 
@@ -160,15 +169,28 @@ final class GpuContext implements AutoCloseable {
             }
         }
 
+        /**
+         * Copies host memory (a Java array, say) here and waits until it has landed: a copy from
+         * pageable memory may return before its DMA ends, and the work runs on a non-blocking
+         * stream that would not wait for it.
+         */
         void upload(Pointer host, long length) {
             JCudaDriver.cuMemcpyHtoD(ptr, host, length);
+            JCudaDriver.cuCtxSynchronize();
+        }
+
+        /** Sets every 32-bit word to 0, in stream order. */
+        void clear() {
+            JCudaDriver.cuMemsetD32Async(ptr, 0, bytes / 4, stream);
         }
 
         void uploadAsync(HostBuffer host, long length) {
             JCudaDriver.cuMemcpyHtoDAsync(ptr, host.pointer, length, stream);
         }
 
+        /** Copies to host memory after the work queued on the stream before it (a device-to-host copy returns when done). */
         void download(Pointer host, long length) {
+            JCudaDriver.cuStreamSynchronize(stream);
             JCudaDriver.cuMemcpyDtoH(host, ptr, length);
         }
 

@@ -14,12 +14,17 @@ final class JCublasBlas implements Blas {
     JCublasBlas(GpuContext gpu, DevicePtr workspace) {
         JCublas2.setExceptionsEnabled(true);
         JCublas2.cublasCreate(handle);
-        JCublas2.cublasSetStream(handle, new cudaStream_t(gpu.stream()));
-        JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_DEVICE);
-        JCublas2.cublasSetWorkspace(handle, workspace, WORKSPACE);
-        int[] v = new int[1];
-        JCublas2.cublasGetVersion(handle, v);
-        version = v[0] / 10000 + "." + v[0] / 100 % 100 + "." + v[0] % 100;
+        try {
+            JCublas2.cublasSetStream(handle, new cudaStream_t(gpu.stream()));
+            JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_DEVICE);
+            JCublas2.cublasSetWorkspace(handle, workspace, WORKSPACE);
+            int[] v = new int[1];
+            JCublas2.cublasGetVersion(handle, v);
+            version = v[0] / 10000 + "." + v[0] / 100 % 100 + "." + v[0] % 100;
+        } catch (RuntimeException e) {
+            JCublas2.cublasDestroy(handle);
+            throw e;
+        }
     }
 
     @Override

@@ -39,7 +39,9 @@ public interface Backend extends AutoCloseable {
     /**
      * Runs steps {@code [fromStep, steps)} of an epoch of mini-batch gradient descent over the
      * plan's order; at step s model m uses η = {@code etas[m][s]}: W ← (1 − 2ηλ) W − (η/m) G Xᵀ
-     * and b ← b − (η/m) G 1. Before each step it asks {@code stop} and returns early when told to.
+     * and b ← b − (η/m) G 1. Before each step it asks {@code stop} and returns early when told to
+     * (a backend that queues steps in groups, as the GPU one does, asks before each group). The
+     * listener hears of every step run, in order, but possibly a group at a time.
      */
     Progress trainSteps(EpochPlan plan, float[][] etas, int fromStep, StepListener listener, BooleanSupplier stop);
 
