@@ -108,7 +108,7 @@ public class KernelBenchmarks {
     /** The batch gathered from uint8 images, a fifth of them flipped, normalized. */
     @Benchmark
     public float[][] gather() {
-        CpuKernels.gather(u, d, rows, flip, null, null, 0, mean, inv, x, 0, batch, row);
+        products.gather(u, d, rows, flip, null, null, 0, mean, inv, x, 0, batch, row);
         return x;
     }
 

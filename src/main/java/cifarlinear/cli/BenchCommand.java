@@ -1,8 +1,10 @@
 package cifarlinear.cli;
 
 import cifarlinear.UserError;
+import cifarlinear.cpu.ProductsBench;
 import cifarlinear.data.CifarData;
 import cifarlinear.data.DataSources;
+import cifarlinear.data.Dataset;
 import cifarlinear.data.Splits;
 import cifarlinear.model.LinearModel;
 import cifarlinear.model.Loss;
@@ -119,6 +121,20 @@ public final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
         }
+        List<Map<String, Object>> productRows = new ArrayList<>();
+        if (!rows.isEmpty() && rows.getFirst().backend().startsWith("cpu")) {
+            out.println();
+            out.printf("The two products alone (scores and update on a gathered batch, %d threads, as training splits "
+                    + "them):%n", compute.threads());
+            out.println("batch   GFLOP/s  of peak");
+            for (int b : batches) {
+                double g = ProductsBench.gflops(compute.threads(), compute.useVectorApi(), data.classCount(),
+                        Dataset.DIM, b, Math.max(0.5, warmup / 2));
+                productRows.add(Map.of("batch", b, "gflops", g, "flop_fraction", g / limits.peakGflops()));
+                out.printf(Locale.ROOT, "%5d %9.1f %7.1f %%%n", b, g, 100 * g / limits.peakGflops());
+                out.flush();
+            }
+        }
         out.println();
         for (TrainingBench.Row r : rows) {
             out.printf(Locale.ROOT, "RESULT implementation=cifar-linear backend=%s batch=%d epoch_seconds=%.4f "
@@ -144,6 +160,7 @@ public final class BenchCommand implements Callable<Integer> {
             m.put("data", data.description());
             m.put("train_images", splits.train().size());
             m.put("results", rows);
+            m.put("products_alone", productRows);
             AtomicFiles.writeString(json, Json.write(m));
         }
         if (compare != null) {

@@ -220,7 +220,7 @@ public final class CpuBackend implements Backend {
         }
         EpochPlan p = plan;
         Worker wk = workers[part];
-        CpuKernels.gather(p.data().centeredPixels(), d, p.order(), p.flip(), p.dx(), p.dy(), stepStart, centeredMean,
+        products.gather(p.data().centeredPixels(), d, p.order(), p.flip(), p.dx(), p.dy(), stepStart, centeredMean,
                 invStd, x, i0, i1, wk.row);
         int[] labels = p.data().labels();
         int[] order = p.order();
@@ -267,7 +267,7 @@ public final class CpuBackend implements Backend {
             Worker wk = workers[part];
             for (int first = start; first < end; first += EVAL_CHUNK) {
                 int m = Math.min(EVAL_CHUNK, end - first);
-                CpuKernels.gather(u, d, rows, null, null, null, first, centeredMean, invStd, wk.evalX, 0, m, wk.row);
+                products.gather(u, d, rows, null, null, null, first, centeredMean, invStd, wk.evalX, 0, m, wk.row);
                 for (int mi = 0; mi < count; mi++) {
                     Model model = models.get(mi);
                     products.scores(model.w, classes, d, wk.evalX, 0, m, wk.s, wk.scratch);

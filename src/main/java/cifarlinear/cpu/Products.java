@@ -1,7 +1,7 @@
 package cifarlinear.cpu;
 
 /**
- * The two matrix products of a training step, S = W X and W ← β W + C Xᵀ, in one of two
+ * The gather and the two matrix products of a training step, S = W X and W ← β W + C Xᵀ, in one of two
  * implementations: {@link VectorKernels} (explicit SIMD through the Vector API) or
  * {@link CpuKernels} (loops that C2 vectorizes). X is sample-major (x[i] = sample i).
  */
@@ -15,6 +15,15 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
 
     /** w[k][j] ← β · w[k][j] + Σ_{i < m} c[k][i] · x[i][j] for features {@code [j0, j1)}. */
     abstract void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1);
+
+    /**
+     * The batch gathered from the centered bytes, flipped, shifted and normalized: the contract of
+     * {@link CpuKernels#gather}, with the same results bit for bit.
+     */
+    void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff, float[] centeredMean,
+                float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
+        CpuKernels.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch);
+    }
 
     /** Features per piece of the update, so that pieces start on whole vectors. */
     abstract int alignment();

@@ -46,13 +46,18 @@ public enum Loss {
                 max = Math.max(max, v);
             }
             double sum = 0;
-            for (double v : s) {
-                sum += Math.exp(v - max);
-            }
-            if (g != null) {
-                for (int k = 0; k < classes; k++) {
-                    g[k] = Math.exp(s[k] - max) / sum - (k == y ? 1 : 0);
+            if (g == null) {
+                for (double v : s) {
+                    sum += Math.exp(v - max);
                 }
+                return Math.log(sum) - (s[y] - max);
+            }
+            for (int k = 0; k < classes; k++) {
+                g[k] = Math.exp(s[k] - max);
+                sum += g[k];
+            }
+            for (int k = 0; k < classes; k++) {
+                g[k] = g[k] / sum - (k == y ? 1 : 0);
             }
             return Math.log(sum) - (s[y] - max);
         }

@@ -78,6 +78,14 @@ class CpuKernelsTest {
                 CpuKernels.gather(data.centeredPixels(), Dataset.DIM, rows, f, x, y, 3, mean, inv, fast, 0, m, scratch);
                 CpuReference.gather(data.centeredPixels(), Dataset.DIM, rows, f, x, y, 3, mean, inv, ref, 0, m);
                 assertClose(fast, ref);
+                for (boolean vector : Simd.vectorApiAvailable() ? new boolean[] {false, true} : new boolean[] {false}) {
+                    float[][] viaProducts = new float[m][Dataset.DIM];
+                    Simd.products(vector).gather(data.centeredPixels(), Dataset.DIM, rows, f, x, y, 3, mean, inv,
+                            viaProducts, 0, m, scratch);
+                    for (int r = 0; r < m; r++) {
+                        assertThat(viaProducts[r]).as("vector %s, row %d", vector, r).containsExactly(fast[r]);
+                    }
+                }
             }
         }
     }

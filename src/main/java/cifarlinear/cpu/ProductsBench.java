@@ -1,0 +1,83 @@
+package cifarlinear.cpu;
+
+import java.util.SplittableRandom;
+
+/**
+ * The two products of a training step on their own, split between threads as {@link CpuBackend}
+ * splits them (scores by samples, the update by features), on a batch already gathered: what
+ * the kernels reach without the gather, the activations and the hand-offs around them.
+ */
+public final class ProductsBench {
+    private ProductsBench() {
+    }
+
+    /** FLOPs of the two products for one step: 2Kdm for the scores, 2Kdm for the update. */
+    public static double flopsPerStep(int classes, int d, int batch) {
+        return 4.0 * classes * d * batch;
+    }
+
+    /**
+     * Runs the products over and over for at least {@code seconds} (after as long again to
+     * compile them) and returns the FLOP rate in GFLOP/s.
+     */
+    public static double gflops(int threads, boolean vectorApi, int classes, int d, int batch, double seconds) {
+        Products products = Simd.products(vectorApi);
+        SplittableRandom rng = new SplittableRandom(1);
+        float[][] w = new float[classes][d];
+        float[][] x = new float[batch][d];
+        float[][] c = new float[classes][batch];
+        for (float[] row : w) {
+            for (int j = 0; j < d; j++) {
+                row[j] = (float) (rng.nextGaussian() * 0.01);
+            }
+        }
+        for (float[] row : x) {
+            for (int j = 0; j < d; j++) {
+                row[j] = (float) rng.nextGaussian();
+            }
+        }
+        for (float[] row : c) {
+            for (int i = 0; i < batch; i++) {
+                row[i] = (float) (rng.nextGaussian() * 1e-6);
+            }
+        }
+        int rows = (batch + threads - 1) / threads;
+        float[][][] s = new float[threads][classes][rows];
+        Object[] scratch = new Object[threads];
+        for (int t = 0; t < threads; t++) {
+            scratch[t] = products.scratch(classes, d, rows);
+        }
+        int align = products.alignment();
+        int blocks = (d + align - 1) / align;
+        WorkerPool.Task scores = (part, parts) -> {
+            int i0 = (int) ((long) batch * part / parts);
+            int i1 = (int) ((long) batch * (part + 1) / parts);
+            if (i0 < i1) {
+                products.scores(w, classes, d, x, i0, i1, s[part], scratch[part]);
+            }
+        };
+        WorkerPool.Task update = (part, parts) -> {
+            int j0 = Math.min(d, blocks * part / parts * align);
+            int j1 = Math.min(d, blocks * (part + 1) / parts * align);
+            if (j0 < j1) {
+                products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
+            }
+        };
+        try (WorkerPool pool = new WorkerPool(threads)) {
+            double best = 0;
+            for (int round = 0; round < 2; round++) {
+                long start = System.nanoTime();
+                long steps = 0;
+                long now;
+                do {
+                    pool.run(scores);
+                    pool.run(update);
+                    steps++;
+                    now = System.nanoTime();
+                } while (now - start < seconds * 1e9);
+                best = Math.max(best, steps * flopsPerStep(classes, d, batch) / ((now - start) / 1e9) / 1e9);
+            }
+            return best;
+        }
+    }
+}
