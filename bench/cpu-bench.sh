@@ -22,7 +22,8 @@ mkdir -p bench/results
   echo '```'
   echo
   echo '```'
-  grep -v '^  ' <<< "$out" | sed -n '/^[0-9]* threads/,$p'
+  # the baseline's own output, which bench indents, is left out
+  awk '/^Baseline: /{inbase=1; print; next} inbase && /^  /{next} {inbase=0; print}' <<< "$out" | sed -n '/^[0-9]* threads/,$p'
   echo '```'
 } > bench/results/cpu-bench.md
 cat bench/results/cpu-bench.md

@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
 /** {@code cifar-linear bench}: training throughput per batch size, against this machine's limits. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures training speed: for each batch size, a warm-up and then a fixed number of softmax "
-                + "training steps, reported as images per second, seconds per epoch (of the training split), GFLOP/s "
+                + "training steps, timed a few times over (the median counts), reported as images per second, seconds per epoch (of the training split), GFLOP/s "
                 + "and GB/s, and as fractions of this machine's peak floating-point rate and memory bandwidth, which it "
                 + "measures first.",
                 "Each configuration also prints one line 'RESULT key=value …', the format the baselines under bench/ "
@@ -57,8 +57,12 @@ public final class BenchCommand implements Callable<Integer> {
     List<Integer> batches;
 
     @Option(names = "--steps", paramLabel = "N",
-            description = "Timed steps per batch size (default: one epoch's worth).")
+            description = "Steps per timed run (default: one epoch's worth).")
     Integer steps;
+
+    @Option(names = "--repeats", paramLabel = "N", defaultValue = "5",
+            description = "Timed runs per batch size; the median is reported (default: ${DEFAULT-VALUE}).")
+    int repeats;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "3",
             description = "Train at least this long, and one epoch, before timing (default: ${DEFAULT-VALUE}).")
@@ -94,6 +98,9 @@ public final class BenchCommand implements Callable<Integer> {
         if (steps != null && steps < 1) {
             throw UserError.usage("--steps must be ≥ 1, got " + steps);
         }
+        if (repeats < 1) {
+            throw UserError.usage("--repeats must be ≥ 1, got " + repeats);
+        }
         DataSources.Resolved resolved = dataOptions.resolve();
         CifarData data = dataOptions.load(resolved, out);
         int trainSize = data.train().size() - val;
@@ -113,7 +120,8 @@ public final class BenchCommand implements Callable<Integer> {
                 if (limits == null) {
                     limits = measureLimits(out, backend);
                 }
-                TrainingBench.Row r = TrainingBench.run(backend, splits, b, warmup, timed, 0.01f, 0.2, limits);
+                TrainingBench.Row r = TrainingBench.run(backend, splits, b, warmup, timed, repeats, 0.01f, 0.2,
+                        limits);
                 rows.add(r);
                 out.printf(Locale.ROOT, "%-40s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n", r.backend(), r.batch(),
                         r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
@@ -124,8 +132,8 @@ public final class BenchCommand implements Callable<Integer> {
         List<Map<String, Object>> productRows = new ArrayList<>();
         if (!rows.isEmpty() && rows.getFirst().backend().startsWith("cpu")) {
             out.println();
-            out.printf("The two products alone (scores and update on a gathered batch, %d threads, as training splits "
-                    + "them):%n", compute.threads());
+            out.printf("The two products alone (scores and update on a gathered batch, %d %s, as training splits "
+                    + "them):%n", compute.threads(), compute.threads() == 1 ? "thread" : "threads");
             out.println("batch   GFLOP/s  of peak");
             for (int b : batches) {
                 double g = ProductsBench.gflops(compute.threads(), compute.useVectorApi(), data.classCount(),

@@ -14,14 +14,15 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Pure-Java training on all cores, with every buffer allocated up front (nothing per step).
- * A step is two parallel phases:
+ * A step is two parallel phases, each dealt out in chunks to whichever thread is free
+ * ({@link WorkerPool#runChunks}):
  * <ol>
- *   <li>each thread takes a slice of the batch's samples: gathers, flips, shifts and normalizes
- *       them ({@link CpuKernels#gather}) once, then for each model computes their scores
+ *   <li>a chunk of the batch's samples is gathered, flipped, shifted and normalized
+ *       ({@link CpuKernels#gather}) once, then for each model its scores are computed
  *       ({@link Products#scores}) and from those each sample's loss and update coefficients
  *       c[k][i] = −(η/m) ∂ℓ_i/∂s_k ({@link Loss#lossAndGradient});</li>
- *   <li>the calling thread steps each model's b; then each thread updates a slice of every
- *       model's W columns ({@link Products#update}).</li>
+ *   <li>the calling thread steps each model's b; then a chunk of W's columns is updated in every
+ *       model ({@link Products#update}).</li>
  * </ol>
  * Several models (configurations sharing the batches) train on the one gathered batch. Every
  * score and every weight is computed whole by one thread in an order fixed by the shapes, so the
@@ -47,8 +48,10 @@ public final class CpuBackend implements Backend {
     private EpochPlan plan;
     private int stepStart;
     private int stepSize;
-    private final WorkerPool.Task samplePhase = this::samplePhase;
-    private final WorkerPool.Task weightPhase = this::weightPhase;
+    private int sampleChunk;
+    private final int featureChunk;
+    private final WorkerPool.ChunkTask samplePhase = this::samplePhase;
+    private final WorkerPool.ChunkTask weightPhase = this::weightPhase;
 
     /** One model's parameters and per-step buffers. */
     private final class Model {
@@ -135,6 +138,7 @@ public final class CpuBackend implements Backend {
         }
         this.invStd = first.stats().invStd();
         this.pool = new WorkerPool(threads);
+        this.featureChunk = featureChunk(d, products.alignment(), threads);
         this.x = new float[batch][d];
         int rows = Math.max(EVAL_CHUNK, (batch + threads - 1) / threads);
         this.workers = new Worker[threads];
@@ -180,7 +184,8 @@ public final class CpuBackend implements Backend {
                     model.coefficient = -eta / stepSize;
                     model.beta = 1.0f - 2.0f * eta * model.lambda;
                 }
-                pool.run(samplePhase);
+                sampleChunk = sampleChunk(stepSize, pool.parts());
+                pool.runChunks((stepSize + sampleChunk - 1) / sampleChunk, samplePhase);
                 double firstLoss = 0;
                 for (int m = 0; m < models.size(); m++) {
                     Model model = models.get(m);
@@ -201,7 +206,7 @@ public final class CpuBackend implements Backend {
                         model.b[k] = (float) (model.b[k] + sum);
                     }
                 }
-                pool.run(weightPhase);
+                pool.runChunks((d + featureChunk - 1) / featureChunk, weightPhase);
                 samples += stepSize;
                 listener.onStep(step, steps, firstLoss / stepSize);
             }
@@ -211,15 +216,22 @@ public final class CpuBackend implements Backend {
         return new Progress(step, lossSums, samples);
     }
 
-    /** Gather once, then scores, loss and coefficients of every model for this thread's samples. */
-    private void samplePhase(int part, int parts) {
-        int i0 = (int) ((long) stepSize * part / parts);
-        int i1 = (int) ((long) stepSize * (part + 1) / parts);
-        if (i0 == i1) {
-            return;
-        }
+    /** Samples per chunk of the first phase: about four chunks per thread, in whole blocks of four. */
+    static int sampleChunk(int stepSize, int threads) {
+        return Math.max(8, stepSize / (4 * threads) / 4 * 4);
+    }
+
+    /** Features per chunk of the update: about six chunks per thread, in whole kernel alignments. */
+    static int featureChunk(int d, int align, int threads) {
+        return Math.max(1, (d + align - 1) / align / (6 * threads)) * align;
+    }
+
+    /** Gather once, then scores, loss and coefficients of every model for one chunk of samples. */
+    private void samplePhase(int chunk, int worker) {
+        int i0 = chunk * sampleChunk;
+        int i1 = Math.min(stepSize, i0 + sampleChunk);
         EpochPlan p = plan;
-        Worker wk = workers[part];
+        Worker wk = workers[worker];
         products.gather(p.data().centeredPixels(), d, p.order(), p.flip(), p.dx(), p.dy(), stepStart, centeredMean,
                 invStd, x, i0, i1, wk.row);
         int[] labels = p.data().labels();
@@ -238,16 +250,12 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    /** The weight update of every model for this thread's columns. */
-    private void weightPhase(int part, int parts) {
-        int align = products.alignment();
-        int blocks = (d + align - 1) / align;
-        int j0 = Math.min(d, blocks * part / parts * align);
-        int j1 = Math.min(d, blocks * (part + 1) / parts * align);
-        if (j0 < j1) {
-            for (Model model : models) {
-                products.update(model.w, classes, x, stepSize, model.c, model.beta, j0, j1);
-            }
+    /** The weight update of every model for one chunk of columns. */
+    private void weightPhase(int chunk, int worker) {
+        int j0 = chunk * featureChunk;
+        int j1 = Math.min(d, j0 + featureChunk);
+        for (Model model : models) {
+            products.update(model.w, classes, x, stepSize, model.c, model.beta, j0, j1);
         }
     }
 

@@ -4,7 +4,8 @@ import java.util.SplittableRandom;
 
 /**
  * The two products of a training step on their own, split between threads as {@link CpuBackend}
- * splits them (scores by samples, the update by features), on a batch already gathered: what
+ * splits them (scores in chunks of samples, the update in chunks of features), on a batch already
+ * gathered: what
  * the kernels reach without the gather, the activations and the hand-offs around them.
  */
 public final class ProductsBench {
@@ -41,28 +42,24 @@ public final class ProductsBench {
                 row[i] = (float) (rng.nextGaussian() * 1e-6);
             }
         }
-        int rows = (batch + threads - 1) / threads;
+        int sampleChunk = CpuBackend.sampleChunk(batch, threads);
+        int featureChunk = CpuBackend.featureChunk(d, products.alignment(), threads);
+        int rows = sampleChunk;
         float[][][] s = new float[threads][classes][rows];
         Object[] scratch = new Object[threads];
         for (int t = 0; t < threads; t++) {
             scratch[t] = products.scratch(classes, d, rows);
         }
-        int align = products.alignment();
-        int blocks = (d + align - 1) / align;
-        WorkerPool.Task scores = (part, parts) -> {
-            int i0 = (int) ((long) batch * part / parts);
-            int i1 = (int) ((long) batch * (part + 1) / parts);
-            if (i0 < i1) {
-                products.scores(w, classes, d, x, i0, i1, s[part], scratch[part]);
-            }
+        WorkerPool.ChunkTask scores = (chunk, worker) -> {
+            int i0 = chunk * sampleChunk;
+            products.scores(w, classes, d, x, i0, Math.min(batch, i0 + sampleChunk), s[worker], scratch[worker]);
         };
-        WorkerPool.Task update = (part, parts) -> {
-            int j0 = Math.min(d, blocks * part / parts * align);
-            int j1 = Math.min(d, blocks * (part + 1) / parts * align);
-            if (j0 < j1) {
-                products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
-            }
+        WorkerPool.ChunkTask update = (chunk, worker) -> {
+            int j0 = chunk * featureChunk;
+            products.update(w, classes, x, batch, c, 0.9999f, j0, Math.min(d, j0 + featureChunk));
         };
+        int sampleChunks = (batch + sampleChunk - 1) / sampleChunk;
+        int featureChunks = (d + featureChunk - 1) / featureChunk;
         try (WorkerPool pool = new WorkerPool(threads)) {
             double best = 0;
             for (int round = 0; round < 2; round++) {
@@ -70,8 +67,8 @@ public final class ProductsBench {
                 long steps = 0;
                 long now;
                 do {
-                    pool.run(scores);
-                    pool.run(update);
+                    pool.runChunks(sampleChunks, scores);
+                    pool.runChunks(featureChunks, update);
                     steps++;
                     now = System.nanoTime();
                 } while (now - start < seconds * 1e9);

@@ -11,12 +11,17 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The two products with explicit SIMD through the Vector API ({@code jdk.incubator.vector}),
  * at the machine's widest vector (16 floats with AVX-512, 8 with AVX2, 4 with NEON). Both keep
- * a block of results in registers across the inner loop: scores for 2 samples × 5 classes (4 × 2
- * when the class count is not a multiple of five), the update for 5 classes × 2 vectors of
- * features.
+ * a block of results in registers across the inner loop: scores for 4 samples × 5 classes (4 × 2
+ * when the class count is not a multiple of five), swept over the features in L1-sized tiles; the
+ * update for 10 (or 5) classes × 2 vectors of features, feature blocks outermost.
  *
- * <p>Lanes are summed in a fixed order rather than with {@code reduceLanes}, whose order is
- * unspecified, so results do not depend on whether a method has been compiled yet.
+ * <p>Lanes are summed in a fixed tree rather than with {@code reduceLanes}, whose order is
+ * unspecified, so results do not depend on whether a method has been compiled yet; every score
+ * is summed in the same order whichever block computes it, so the split of samples between
+ * threads does not change them.
+ *
+ * <p>No vector crosses a call that the compiler may decline to inline: C2 boxes such a vector,
+ * which allocates on every call and costs more than the arithmetic.
  *
  * <p>Only loaded when the module is present ({@link Simd}); {@link CpuKernels} is the fallback.
  */
@@ -28,9 +33,13 @@ final class VectorKernels extends Products {
     /** Lane i takes lane L − 1 − i. */
     private static final VectorShuffle<Float> REVERSE = VectorShuffle.fromOp(SPECIES, i -> L - 1 - i);
 
+    /** Features per tile of the scores: ten classes' tile of W is 20 KB. */
+    private static final int TILE = Math.max(L, 512 / L * L);
+
+    /** Accumulators of the score blocks waiting between tiles or for their sums. */
     @Override
     Object scratch(int classes, int d, int rows) {
-        return new float[L];
+        return new float[Math.max(1, (rows + 3) / 4) * 2 * 20 * L];
     }
 
     @Override
@@ -85,23 +94,52 @@ final class VectorKernels extends Products {
         return v.sub(FloatVector.fromArray(SPECIES, centeredMean, j)).mul(FloatVector.fromArray(SPECIES, invStd, j));
     }
 
-    /** Σ of the lanes of v, in lane order. */
-    private static float sum(FloatVector v, float[] lanes) {
-        v.intoArray(lanes, 0);
-        float s = 0;
-        for (int q = 0; q < L; q++) {
-            s += lanes[q];
+    /** Lane i takes lane i xor s (for s < L; the identity otherwise). */
+    private static VectorShuffle<Float> butterfly(int s) {
+        return VectorShuffle.fromOp(SPECIES, i -> (i ^ s) & (L - 1));
+    }
+
+    private static final VectorShuffle<Float> X1 = butterfly(1);
+    private static final VectorShuffle<Float> X2 = butterfly(2);
+    private static final VectorShuffle<Float> X4 = butterfly(4);
+    private static final VectorShuffle<Float> X8 = butterfly(8);
+    private static final VectorShuffle<Float> X16 = butterfly(16);
+    private static final VectorShuffle<Float> X32 = butterfly(32);
+
+    /**
+     * Σ of the lanes of v as a fixed tree: lanes L/2 apart are added, then L/4 apart, and so on
+     * down to lane 0. Every addition is an ordinary lane-wise one, so the result is the same
+     * compiled or interpreted.
+     */
+    private static float sum(FloatVector v) {
+        if (L > 32) {
+            v = v.add(v.rearrange(X32));
         }
-        return s;
+        if (L > 16) {
+            v = v.add(v.rearrange(X16));
+        }
+        if (L > 8) {
+            v = v.add(v.rearrange(X8));
+        }
+        if (L > 4) {
+            v = v.add(v.rearrange(X4));
+        }
+        if (L > 2) {
+            v = v.add(v.rearrange(X2));
+        }
+        if (L > 1) {
+            v = v.add(v.rearrange(X1));
+        }
+        return v.lane(0);
     }
 
     @Override
     void scores(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out, Object scratch) {
+        float[] acc = (float[]) scratch;
         if (classes % 5 == 0) {
-            scoresByFive(w, classes, d, x, i0, i1, out, (float[]) scratch);
+            scoresByFive(w, classes, d, x, i0, i1, out, acc);
             return;
         }
-        float[] lanes = (float[]) scratch;
         int dv = d - d % L;
         int i = i0;
         for (; i + 4 <= i1; i += 4) {
@@ -137,42 +175,54 @@ final class VectorKernels extends Products {
                     a12 = v1.fma(y2, a12);
                     a13 = v1.fma(y3, a13);
                 }
-                int o = i - i0;
-                out[k][o] = sum(a00, lanes) + tail(w0, x0, dv, d);
-                out[k][o + 1] = sum(a01, lanes) + tail(w0, x1, dv, d);
-                out[k][o + 2] = sum(a02, lanes) + tail(w0, x2, dv, d);
-                out[k][o + 3] = sum(a03, lanes) + tail(w0, x3, dv, d);
-                out[k + 1][o] = sum(a10, lanes) + tail(w1, x0, dv, d);
-                out[k + 1][o + 1] = sum(a11, lanes) + tail(w1, x1, dv, d);
-                out[k + 1][o + 2] = sum(a12, lanes) + tail(w1, x2, dv, d);
-                out[k + 1][o + 3] = sum(a13, lanes) + tail(w1, x3, dv, d);
+                a00.intoArray(acc, 0);
+                a01.intoArray(acc, L);
+                a02.intoArray(acc, 2 * L);
+                a03.intoArray(acc, 3 * L);
+                a10.intoArray(acc, 4 * L);
+                a11.intoArray(acc, 5 * L);
+                a12.intoArray(acc, 6 * L);
+                a13.intoArray(acc, 7 * L);
+                finish(w, k, 2, d, dv, x, i, 4, out, i - i0, acc, 0);
             }
             for (; k < classes; k++) {
                 for (int q = 0; q < 4; q++) {
-                    out[k][i + q - i0] = dot(w[k], x[i + q], dv, d, lanes);
+                    out[k][i + q - i0] = dot(w[k], x[i + q], dv, d);
                 }
             }
         }
         for (; i < i1; i++) {
             for (int k = 0; k < classes; k++) {
-                out[k][i - i0] = dot(w[k], x[i], dv, d, lanes);
+                out[k][i - i0] = dot(w[k], x[i], dv, d);
             }
         }
     }
 
     /**
-     * Scores in blocks of 2 samples × 5 classes (ten accumulators: seven loads per ten FMAs), for
-     * class counts that are multiples of five (CIFAR-10's 10, CIFAR-100's 20 and 100).
+     * Scores for class counts that are multiples of five (CIFAR-10's 10, CIFAR-100's 20 and 100):
+     * blocks of 4 samples × 5 classes (twenty accumulators: nine loads per twenty FMAs), swept
+     * over the features in tiles of {@link #TILE} so that the tile of W for up to ten classes
+     * stays in the L1 cache while every block of samples passes over it. Between tiles each
+     * block's accumulators wait in {@code acc}, so every lane sums its features in the same order
+     * as without tiles. Samples past the last block of four go in blocks of 2 × 5, then one by one.
      */
     private static void scoresByFive(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out,
-                                     float[] lanes) {
+                                     float[] acc) {
         int dv = d - d % L;
-        int i = i0;
-        for (; i + 4 <= i1; i += 4) {
-            for (int k = 0; k < classes; k += 5) {
-                fourByFive(w, k, d, dv, x, i, out, i - i0, lanes);
+        int groups = dv == 0 ? 0 : (i1 - i0) / 4;
+        for (int kb = 0; kb < classes; kb += 10) {
+            int ke = Math.min(classes, kb + 10);
+            for (int t0 = 0; t0 < dv; t0 += TILE) {
+                int t1 = Math.min(dv, t0 + TILE);
+                for (int g = 0; g < groups; g++) {
+                    for (int k = kb; k < ke; k += 5) {
+                        fourByFive(w, k, d, dv, t0, t1, x, i0 + 4 * g, out, 4 * g, acc,
+                                (2 * g + (k - kb) / 5) * 20 * L);
+                    }
+                }
             }
         }
+        int i = i0 + 4 * groups;
         for (; i + 2 <= i1; i += 2) {
             float[] x0 = x[i];
             float[] x1 = x[i + 1];
@@ -212,31 +262,34 @@ final class VectorKernels extends Products {
                     a40 = v.fma(y0, a40);
                     a41 = v.fma(y1, a41);
                 }
-                out[k][o] = sum(a00, lanes) + tail(w0, x0, dv, d);
-                out[k][o + 1] = sum(a01, lanes) + tail(w0, x1, dv, d);
-                out[k + 1][o] = sum(a10, lanes) + tail(w1, x0, dv, d);
-                out[k + 1][o + 1] = sum(a11, lanes) + tail(w1, x1, dv, d);
-                out[k + 2][o] = sum(a20, lanes) + tail(w2, x0, dv, d);
-                out[k + 2][o + 1] = sum(a21, lanes) + tail(w2, x1, dv, d);
-                out[k + 3][o] = sum(a30, lanes) + tail(w3, x0, dv, d);
-                out[k + 3][o + 1] = sum(a31, lanes) + tail(w3, x1, dv, d);
-                out[k + 4][o] = sum(a40, lanes) + tail(w4, x0, dv, d);
-                out[k + 4][o + 1] = sum(a41, lanes) + tail(w4, x1, dv, d);
+                a00.intoArray(acc, 0);
+                a01.intoArray(acc, L);
+                a10.intoArray(acc, 2 * L);
+                a11.intoArray(acc, 3 * L);
+                a20.intoArray(acc, 4 * L);
+                a21.intoArray(acc, 5 * L);
+                a30.intoArray(acc, 6 * L);
+                a31.intoArray(acc, 7 * L);
+                a40.intoArray(acc, 8 * L);
+                a41.intoArray(acc, 9 * L);
+                finish(w, k, 5, d, dv, x, i, 2, out, o, acc, 0);
             }
         }
         for (; i < i1; i++) {
             for (int k = 0; k < classes; k++) {
-                out[k][i - i0] = dot(w[k], x[i], dv, d, lanes);
+                out[k][i - i0] = dot(w[k], x[i], dv, d);
             }
         }
     }
 
     /**
-     * Scores of samples {@code [i, i + 4)} for classes {@code [k, k + 5)}: twenty accumulators, nine
-     * loads per twenty FMAs. Each score sums in the same order as in the smaller blocks.
+     * Features {@code [t0, t1)} of the scores of samples {@code [i, i + 4)} for classes
+     * {@code [k, k + 5)}. The twenty accumulators start at zero on the first tile, else from
+     * {@code acc[at ..]}; after the last tile ({@code t1 == dv}) they are summed into
+     * {@code out[.][o ..]}, else stored back.
      */
-    private static void fourByFive(float[][] w, int k, int d, int dv, float[][] x, int i, float[][] out, int o,
-                                   float[] lanes) {
+    private static void fourByFive(float[][] w, int k, int d, int dv, int t0, int t1, float[][] x, int i,
+                                   float[][] out, int o, float[] acc, int at) {
         float[] x0 = x[i];
         float[] x1 = x[i + 1];
         float[] x2 = x[i + 2];
@@ -246,27 +299,70 @@ final class VectorKernels extends Products {
         float[] w2 = w[k + 2];
         float[] w3 = w[k + 3];
         float[] w4 = w[k + 4];
-        FloatVector a00 = FloatVector.zero(SPECIES);
-        FloatVector a01 = a00;
-        FloatVector a02 = a00;
-        FloatVector a03 = a00;
-        FloatVector a10 = a00;
-        FloatVector a11 = a00;
-        FloatVector a12 = a00;
-        FloatVector a13 = a00;
-        FloatVector a20 = a00;
-        FloatVector a21 = a00;
-        FloatVector a22 = a00;
-        FloatVector a23 = a00;
-        FloatVector a30 = a00;
-        FloatVector a31 = a00;
-        FloatVector a32 = a00;
-        FloatVector a33 = a00;
-        FloatVector a40 = a00;
-        FloatVector a41 = a00;
-        FloatVector a42 = a00;
-        FloatVector a43 = a00;
-        for (int j = 0; j < dv; j += L) {
+        FloatVector a00;
+        FloatVector a01;
+        FloatVector a02;
+        FloatVector a03;
+        FloatVector a10;
+        FloatVector a11;
+        FloatVector a12;
+        FloatVector a13;
+        FloatVector a20;
+        FloatVector a21;
+        FloatVector a22;
+        FloatVector a23;
+        FloatVector a30;
+        FloatVector a31;
+        FloatVector a32;
+        FloatVector a33;
+        FloatVector a40;
+        FloatVector a41;
+        FloatVector a42;
+        FloatVector a43;
+        if (t0 == 0) {
+            a00 = FloatVector.zero(SPECIES);
+            a01 = a00;
+            a02 = a00;
+            a03 = a00;
+            a10 = a00;
+            a11 = a00;
+            a12 = a00;
+            a13 = a00;
+            a20 = a00;
+            a21 = a00;
+            a22 = a00;
+            a23 = a00;
+            a30 = a00;
+            a31 = a00;
+            a32 = a00;
+            a33 = a00;
+            a40 = a00;
+            a41 = a00;
+            a42 = a00;
+            a43 = a00;
+        } else {
+            a00 = FloatVector.fromArray(SPECIES, acc, at);
+            a01 = FloatVector.fromArray(SPECIES, acc, at + L);
+            a02 = FloatVector.fromArray(SPECIES, acc, at + 2 * L);
+            a03 = FloatVector.fromArray(SPECIES, acc, at + 3 * L);
+            a10 = FloatVector.fromArray(SPECIES, acc, at + 4 * L);
+            a11 = FloatVector.fromArray(SPECIES, acc, at + 5 * L);
+            a12 = FloatVector.fromArray(SPECIES, acc, at + 6 * L);
+            a13 = FloatVector.fromArray(SPECIES, acc, at + 7 * L);
+            a20 = FloatVector.fromArray(SPECIES, acc, at + 8 * L);
+            a21 = FloatVector.fromArray(SPECIES, acc, at + 9 * L);
+            a22 = FloatVector.fromArray(SPECIES, acc, at + 10 * L);
+            a23 = FloatVector.fromArray(SPECIES, acc, at + 11 * L);
+            a30 = FloatVector.fromArray(SPECIES, acc, at + 12 * L);
+            a31 = FloatVector.fromArray(SPECIES, acc, at + 13 * L);
+            a32 = FloatVector.fromArray(SPECIES, acc, at + 14 * L);
+            a33 = FloatVector.fromArray(SPECIES, acc, at + 15 * L);
+            a40 = FloatVector.fromArray(SPECIES, acc, at + 16 * L);
+            a41 = FloatVector.fromArray(SPECIES, acc, at + 17 * L);
+            a42 = FloatVector.fromArray(SPECIES, acc, at + 18 * L);
+            a43 = FloatVector.fromArray(SPECIES, acc, at + 19 * L);
+        }
+        for (int j = t0; j < t1; j += L) {
             FloatVector y0 = FloatVector.fromArray(SPECIES, x0, j);
             FloatVector y1 = FloatVector.fromArray(SPECIES, x1, j);
             FloatVector y2 = FloatVector.fromArray(SPECIES, x2, j);
@@ -297,34 +393,52 @@ final class VectorKernels extends Products {
             a42 = v.fma(y2, a42);
             a43 = v.fma(y3, a43);
         }
-        out[k][o] = sum(a00, lanes) + tail(w0, x0, dv, d);
-        out[k][o + 1] = sum(a01, lanes) + tail(w0, x1, dv, d);
-        out[k][o + 2] = sum(a02, lanes) + tail(w0, x2, dv, d);
-        out[k][o + 3] = sum(a03, lanes) + tail(w0, x3, dv, d);
-        out[k + 1][o] = sum(a10, lanes) + tail(w1, x0, dv, d);
-        out[k + 1][o + 1] = sum(a11, lanes) + tail(w1, x1, dv, d);
-        out[k + 1][o + 2] = sum(a12, lanes) + tail(w1, x2, dv, d);
-        out[k + 1][o + 3] = sum(a13, lanes) + tail(w1, x3, dv, d);
-        out[k + 2][o] = sum(a20, lanes) + tail(w2, x0, dv, d);
-        out[k + 2][o + 1] = sum(a21, lanes) + tail(w2, x1, dv, d);
-        out[k + 2][o + 2] = sum(a22, lanes) + tail(w2, x2, dv, d);
-        out[k + 2][o + 3] = sum(a23, lanes) + tail(w2, x3, dv, d);
-        out[k + 3][o] = sum(a30, lanes) + tail(w3, x0, dv, d);
-        out[k + 3][o + 1] = sum(a31, lanes) + tail(w3, x1, dv, d);
-        out[k + 3][o + 2] = sum(a32, lanes) + tail(w3, x2, dv, d);
-        out[k + 3][o + 3] = sum(a33, lanes) + tail(w3, x3, dv, d);
-        out[k + 4][o] = sum(a40, lanes) + tail(w4, x0, dv, d);
-        out[k + 4][o + 1] = sum(a41, lanes) + tail(w4, x1, dv, d);
-        out[k + 4][o + 2] = sum(a42, lanes) + tail(w4, x2, dv, d);
-        out[k + 4][o + 3] = sum(a43, lanes) + tail(w4, x3, dv, d);
+        a00.intoArray(acc, at);
+        a01.intoArray(acc, at + L);
+        a02.intoArray(acc, at + 2 * L);
+        a03.intoArray(acc, at + 3 * L);
+        a10.intoArray(acc, at + 4 * L);
+        a11.intoArray(acc, at + 5 * L);
+        a12.intoArray(acc, at + 6 * L);
+        a13.intoArray(acc, at + 7 * L);
+        a20.intoArray(acc, at + 8 * L);
+        a21.intoArray(acc, at + 9 * L);
+        a22.intoArray(acc, at + 10 * L);
+        a23.intoArray(acc, at + 11 * L);
+        a30.intoArray(acc, at + 12 * L);
+        a31.intoArray(acc, at + 13 * L);
+        a32.intoArray(acc, at + 14 * L);
+        a33.intoArray(acc, at + 15 * L);
+        a40.intoArray(acc, at + 16 * L);
+        a41.intoArray(acc, at + 17 * L);
+        a42.intoArray(acc, at + 18 * L);
+        a43.intoArray(acc, at + 19 * L);
+        if (t1 == dv) {
+            finish(w, k, 5, d, dv, x, i, 4, out, o, acc, at);
+        }
     }
 
-    private static float dot(float[] a, float[] b, int dv, int d, float[] lanes) {
+    /**
+     * The scores of classes {@code [k, k + classes)} × samples {@code [i, i + samples)} from their
+     * accumulators in {@code acc[at ..]} (class-major, one vector each) plus the features past the
+     * last whole vector. Sums are kept out of the block kernels: those are too big for the compiler
+     * to inline a sum into, and an accumulator passed to a call that is not inlined is boxed.
+     */
+    private static void finish(float[][] w, int k, int classes, int d, int dv, float[][] x, int i, int samples,
+                               float[][] out, int o, float[] acc, int at) {
+        for (int q = 0; q < classes * samples; q++) {
+            int kk = k + q / samples;
+            int s = q % samples;
+            out[kk][o + s] = sum(FloatVector.fromArray(SPECIES, acc, at + q * L)) + tail(w[kk], x[i + s], dv, d);
+        }
+    }
+
+    private static float dot(float[] a, float[] b, int dv, int d) {
         FloatVector acc = FloatVector.zero(SPECIES);
         for (int j = 0; j < dv; j += L) {
             acc = FloatVector.fromArray(SPECIES, a, j).fma(FloatVector.fromArray(SPECIES, b, j), acc);
         }
-        return sum(acc, lanes) + tail(a, b, dv, d);
+        return sum(acc) + tail(a, b, dv, d);
     }
 
     /** Σ a[j] b[j] over the features past the last whole vector. */
@@ -339,14 +453,21 @@ final class VectorKernels extends Products {
     @Override
     void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1) {
         int jv = j0 + (j1 - j0) / (2 * L) * (2 * L);
-        int k = 0;
-        for (; k + 5 <= classes; k += 5) {
-            updateFive(w, k, x, m, c, beta, j0, jv);
-        }
-        for (; k < classes; k++) {
-            float[] wk = w[k];
-            float[] ck = c[k];
-            for (int j = j0; j < jv; j += 2 * L) {
+        int tens = classes / 10 * 10;
+        int fives = classes / 5 * 5;
+        // Feature blocks outermost: a block's 2L features of all m samples (8 KB at m = 100)
+        // stay in the L1 cache while every group of classes passes over them.
+        for (int j = j0; j < jv; j += 2 * L) {
+            int k = 0;
+            for (; k < tens; k += 10) {
+                updateTen(w, k, x, m, c, beta, j);
+            }
+            for (; k < fives; k += 5) {
+                updateFive(w, k, x, m, c, beta, j, j + 2 * L);
+            }
+            for (; k < classes; k++) {
+                float[] wk = w[k];
+                float[] ck = c[k];
                 FloatVector a0 = FloatVector.fromArray(SPECIES, wk, j).mul(beta);
                 FloatVector a1 = FloatVector.fromArray(SPECIES, wk, j + L).mul(beta);
                 for (int i = 0; i < m; i++) {
@@ -372,6 +493,98 @@ final class VectorKernels extends Products {
                 }
             }
         }
+    }
+
+    /**
+     * Classes {@code [k, k + 10)}, features {@code [j, j + 2L)}: twenty accumulators in
+     * registers, two loads of x and ten broadcasts per twenty FMAs.
+     */
+    private static void updateTen(float[][] w, int k, float[][] x, int m, float[][] c, float beta, int j) {
+        float[] c0 = c[k];
+        float[] c1 = c[k + 1];
+        float[] c2 = c[k + 2];
+        float[] c3 = c[k + 3];
+        float[] c4 = c[k + 4];
+        float[] c5 = c[k + 5];
+        float[] c6 = c[k + 6];
+        float[] c7 = c[k + 7];
+        float[] c8 = c[k + 8];
+        float[] c9 = c[k + 9];
+        FloatVector a00 = FloatVector.fromArray(SPECIES, w[k], j).mul(beta);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, w[k], j + L).mul(beta);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, w[k + 1], j).mul(beta);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, w[k + 1], j + L).mul(beta);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, w[k + 2], j).mul(beta);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, w[k + 2], j + L).mul(beta);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, w[k + 3], j).mul(beta);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, w[k + 3], j + L).mul(beta);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, w[k + 4], j).mul(beta);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, w[k + 4], j + L).mul(beta);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, w[k + 5], j).mul(beta);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, w[k + 5], j + L).mul(beta);
+        FloatVector a60 = FloatVector.fromArray(SPECIES, w[k + 6], j).mul(beta);
+        FloatVector a61 = FloatVector.fromArray(SPECIES, w[k + 6], j + L).mul(beta);
+        FloatVector a70 = FloatVector.fromArray(SPECIES, w[k + 7], j).mul(beta);
+        FloatVector a71 = FloatVector.fromArray(SPECIES, w[k + 7], j + L).mul(beta);
+        FloatVector a80 = FloatVector.fromArray(SPECIES, w[k + 8], j).mul(beta);
+        FloatVector a81 = FloatVector.fromArray(SPECIES, w[k + 8], j + L).mul(beta);
+        FloatVector a90 = FloatVector.fromArray(SPECIES, w[k + 9], j).mul(beta);
+        FloatVector a91 = FloatVector.fromArray(SPECIES, w[k + 9], j + L).mul(beta);
+        for (int i = 0; i < m; i++) {
+            float[] xi = x[i];
+            FloatVector y0 = FloatVector.fromArray(SPECIES, xi, j);
+            FloatVector y1 = FloatVector.fromArray(SPECIES, xi, j + L);
+            FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
+            a00 = y0.fma(b, a00);
+            a01 = y1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, c1[i]);
+            a10 = y0.fma(b, a10);
+            a11 = y1.fma(b, a11);
+            b = FloatVector.broadcast(SPECIES, c2[i]);
+            a20 = y0.fma(b, a20);
+            a21 = y1.fma(b, a21);
+            b = FloatVector.broadcast(SPECIES, c3[i]);
+            a30 = y0.fma(b, a30);
+            a31 = y1.fma(b, a31);
+            b = FloatVector.broadcast(SPECIES, c4[i]);
+            a40 = y0.fma(b, a40);
+            a41 = y1.fma(b, a41);
+            b = FloatVector.broadcast(SPECIES, c5[i]);
+            a50 = y0.fma(b, a50);
+            a51 = y1.fma(b, a51);
+            b = FloatVector.broadcast(SPECIES, c6[i]);
+            a60 = y0.fma(b, a60);
+            a61 = y1.fma(b, a61);
+            b = FloatVector.broadcast(SPECIES, c7[i]);
+            a70 = y0.fma(b, a70);
+            a71 = y1.fma(b, a71);
+            b = FloatVector.broadcast(SPECIES, c8[i]);
+            a80 = y0.fma(b, a80);
+            a81 = y1.fma(b, a81);
+            b = FloatVector.broadcast(SPECIES, c9[i]);
+            a90 = y0.fma(b, a90);
+            a91 = y1.fma(b, a91);
+        }
+        a00.intoArray(w[k], j);
+        a01.intoArray(w[k], j + L);
+        a10.intoArray(w[k + 1], j);
+        a11.intoArray(w[k + 1], j + L);
+        a20.intoArray(w[k + 2], j);
+        a21.intoArray(w[k + 2], j + L);
+        a30.intoArray(w[k + 3], j);
+        a31.intoArray(w[k + 3], j + L);
+        a40.intoArray(w[k + 4], j);
+        a41.intoArray(w[k + 4], j + L);
+        a50.intoArray(w[k + 5], j);
+        a51.intoArray(w[k + 5], j + L);
+        a60.intoArray(w[k + 6], j);
+        a61.intoArray(w[k + 6], j + L);
+        a70.intoArray(w[k + 7], j);
+        a71.intoArray(w[k + 7], j + L);
+        a80.intoArray(w[k + 8], j);
+        a81.intoArray(w[k + 8], j + L);
+        a90.intoArray(w[k + 9], j);
+        a91.intoArray(w[k + 9], j + L);
     }
 
     /** Classes {@code [k, k + 5)}, two vectors of features at a time: ten accumulators in registers. */

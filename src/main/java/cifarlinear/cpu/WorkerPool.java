@@ -8,6 +8,10 @@ import java.util.concurrent.locks.LockSupport;
  * the calling thread runs piece 0, each worker one other piece. Training calls it twice per
  * step, thousands of times per second, so hand-off is a spin on a volatile generation counter
  * (workers park only after idling a while) rather than a queue.
+ *
+ * <p>{@link #runChunks} deals a task out in more chunks than threads, each thread taking the next
+ * chunk when it is done with one, so that a thread slowed by the rest of the machine does not
+ * hold the others up.
  */
 public final class WorkerPool implements AutoCloseable {
     /** A task split into pieces; piece {@code part} of {@code parts}. */
@@ -16,7 +20,18 @@ public final class WorkerPool implements AutoCloseable {
         void run(int part, int parts);
     }
 
+    /** A task in chunks; chunk {@code chunk}, run by thread {@code worker} (for its scratch memory). */
+    @FunctionalInterface
+    public interface ChunkTask {
+        void run(int chunk, int worker);
+    }
+
     private static final long SPIN_NANOS = 200_000;
+
+    private final AtomicInteger nextChunk = new AtomicInteger();
+    private int chunkCount;
+    private ChunkTask chunkTask;
+    private final Task dealChunks = this::dealChunks;
 
     private final int parts;
     private final Thread[] workers;
@@ -85,6 +100,29 @@ public final class WorkerPool implements AutoCloseable {
         }
         if (f != null) {
             throw new IllegalStateException(f);
+        }
+    }
+
+    /**
+     * Runs chunks {@code [0, chunks)} of {@code t}, each once, on whichever thread is free; returns
+     * when all have finished and rethrows the first failure.
+     */
+    public void runChunks(int chunks, ChunkTask t) {
+        chunkCount = chunks;
+        chunkTask = t;
+        nextChunk.set(0);
+        try {
+            run(dealChunks); // the volatile writes in run() publish the fields above
+        } finally {
+            chunkTask = null;
+        }
+    }
+
+    private void dealChunks(int part, int parts) {
+        int chunks = chunkCount;
+        ChunkTask t = chunkTask;
+        for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
+            t.run(c, part);
         }
     }
 

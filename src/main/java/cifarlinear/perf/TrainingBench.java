@@ -8,13 +8,15 @@ import cifarlinear.train.EpochPlan;
 
 /**
  * Times training steps on a backend: a warm-up (so that the JIT has compiled the kernels), then
- * a fixed number of steps, drawn as training draws them (fresh order and flips each epoch).
+ * a fixed number of steps, drawn as training draws them (fresh order and flips each epoch), timed
+ * {@code repeats} times; the median run counts, so that one run disturbed by the rest of the
+ * machine does not decide the result.
  */
 public final class TrainingBench {
     private TrainingBench() {
     }
 
-    /** One measurement; rates per second of the timed steps. */
+    /** One measurement; rates per second of the timed steps, from the median run. */
     public record Row(String backend, int batch, int steps, double seconds, double imagesPerSecond, double epochSeconds,
                       double gflops, double gbps, double flopFraction, double bandwidthFraction) {
     }
@@ -36,17 +38,23 @@ public final class TrainingBench {
     /**
      * @param warmupSeconds train at least this long (and at least one epoch) before timing, so that
      *                      the kernels run compiled
+     * @param repeats       timed runs of {@code steps} steps each
      */
-    public static Row run(Backend backend, Splits splits, int batch, double warmupSeconds, int steps, float eta,
-                          double flip, Limits limits) {
+    public static Row run(Backend backend, Splits splits, int batch, double warmupSeconds, int steps, int repeats,
+                          float eta, double flip, Limits limits) {
         int perEpoch = (splits.train().size() + batch - 1) / batch;
         long start = System.nanoTime();
         for (int e = 1000; e == 1000 || System.nanoTime() - start < warmupSeconds * 1e9; e++) {
             train(backend, splits, batch, perEpoch, perEpoch, eta, flip, e);
         }
-        long t0 = System.nanoTime();
-        train(backend, splits, batch, steps, perEpoch, eta, flip, 0);
-        double seconds = (System.nanoTime() - t0) / 1e9;
+        double[] runs = new double[repeats];
+        for (int r = 0; r < repeats; r++) {
+            long t0 = System.nanoTime();
+            train(backend, splits, batch, steps, perEpoch, eta, flip, r * (steps / perEpoch + 1));
+            runs[r] = (System.nanoTime() - t0) / 1e9;
+        }
+        java.util.Arrays.sort(runs);
+        double seconds = repeats % 2 == 1 ? runs[repeats / 2] : (runs[repeats / 2 - 1] + runs[repeats / 2]) / 2;
         int classes = splits.train().data().classCount();
         double images = (double) steps * batch;
         double ips = images / seconds;

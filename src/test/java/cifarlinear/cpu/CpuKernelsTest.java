@@ -158,7 +158,8 @@ class CpuKernelsTest {
     /** Both implementations of the products, against the plain loops. */
     @ParameterizedTest
     @CsvSource({"7, 37, 3072, 0, 37", "10, 100, 3072, 13, 61", "3, 5, 200, 1, 5", "100, 9, 64, 0, 9",
-            "1, 4, 3071, 0, 4", "2, 6, 16, 2, 6", "10, 7, 3072, 0, 7", "20, 3, 3070, 1, 3", "5, 1, 48, 0, 1"})
+            "1, 4, 3071, 0, 4", "2, 6, 16, 2, 6", "10, 7, 3072, 0, 7", "20, 3, 3070, 1, 3", "5, 1, 48, 0, 1",
+            "20, 11, 3070, 0, 11", "100, 13, 1100, 2, 13", "15, 9, 600, 1, 8", "10, 50, 3072, 0, 50"})
     void productsMatchReference(int k, int m, int d, int i0, int i1) {
         float[][] w = matrix(k, d, 1);
         float[][] x = matrix(m, d, 2);
