@@ -1,0 +1,127 @@
+package cifarlinear.cpu;
+
+import cifarlinear.data.Dataset;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What it costs that the batch moves between cores: one step's gather, scores and update on all
+ * cores, split as {@link CpuBackend} splits them. With {@code shared} the gather writes the rows
+ * the update then reads on every core, as training does; without it each thread gathers into a
+ * buffer of its own (the same work) and the products read rows that stay put.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+public class SharedRowsBenchmark {
+    @Param({"true", "false"})
+    boolean shared;
+
+    @Param({"100"})
+    int batch;
+
+    private final int classes = 10;
+    private final int d = Dataset.DIM;
+    private WorkerPool pool;
+    private Products products;
+    private float[][] w;
+    private float[][] x;
+    private float[][] c;
+    private float[][][] s;
+    private float[][][] own;
+    private Object[] scratch;
+    private float[][] row;
+    private byte[] u;
+    private int[] rows;
+    private boolean[] flip;
+    private float[] mean;
+    private float[] inv;
+    private int sampleChunk;
+    private int featureChunk;
+    private int step;
+    private WorkerPool.ChunkTask samples;
+    private WorkerPool.ChunkTask features;
+
+    @Setup
+    public void setup() {
+        int threads = Runtime.getRuntime().availableProcessors();
+        pool = new WorkerPool(threads);
+        products = Simd.products(Simd.vectorApiAvailable());
+        SplittableRandom rng = new SplittableRandom(1);
+        w = new float[classes][d];
+        x = new float[batch][d];
+        c = new float[classes][batch];
+        for (float[] v : c) {
+            for (int i = 0; i < batch; i++) {
+                v[i] = (float) (rng.nextGaussian() * 1e-6);
+            }
+        }
+        sampleChunk = CpuBackend.sampleChunk(batch, threads);
+        featureChunk = CpuBackend.featureChunk(d, products.alignment(), threads);
+        s = new float[threads][classes][sampleChunk];
+        own = new float[threads][sampleChunk][d];
+        scratch = new Object[threads];
+        row = new float[threads][d];
+        for (int t = 0; t < threads; t++) {
+            scratch[t] = products.scratch(classes, d, sampleChunk);
+        }
+        int n = 20_000;
+        u = new byte[n * d];
+        rng.nextBytes(u);
+        rows = new int[1 << 20];
+        flip = new boolean[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = rng.nextInt(n);
+            flip[i] = rng.nextInt(5) == 0;
+        }
+        mean = new float[d];
+        inv = new float[d];
+        java.util.Arrays.fill(inv, 0.02f);
+        samples = (chunk, worker) -> {
+            int i0 = chunk * sampleChunk;
+            int i1 = Math.min(batch, i0 + sampleChunk);
+            int off = step % (rows.length / batch) * batch;
+            if (shared) {
+                products.gather(u, d, rows, flip, null, null, off, mean, inv, x, i0, i1, row[worker]);
+            } else {
+                products.gather(u, d, rows, flip, null, null, off + i0, mean, inv, own[worker], 0, i1 - i0,
+                        row[worker]);
+            }
+            products.scores(w, classes, d, x, i0, i1, s[worker], scratch[worker]);
+        };
+        features = (chunk, worker) -> {
+            int j0 = chunk * featureChunk;
+            products.update(w, classes, x, batch, c, 0.9999f, j0, Math.min(d, j0 + featureChunk));
+        };
+    }
+
+    @TearDown
+    public void tearDown() {
+        pool.close();
+    }
+
+    /** Gather and scores in chunks of samples, then the update in chunks of features. */
+    @Benchmark
+    public float[][] step() {
+        step++;
+        pool.runChunks((batch + sampleChunk - 1) / sampleChunk, samples);
+        pool.runChunks((d + featureChunk - 1) / featureChunk, features);
+        return w;
+    }
+}
