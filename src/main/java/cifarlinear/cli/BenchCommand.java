@@ -40,9 +40,9 @@ import java.util.regex.Pattern;
 /** {@code cifar-linear bench}: training throughput per batch size, against this machine's limits. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures training speed: for each batch size, a warm-up and then a fixed number of softmax "
-                + "training steps, timed a few times over (the median counts), reported as images per second, seconds per epoch (of the training split), GFLOP/s "
-                + "and GB/s, and as fractions of this machine's peak floating-point rate and memory bandwidth, which it "
-                + "measures first.",
+                + "training steps, timed a few times over (the median counts), reported as images per second, "
+                + "seconds per epoch (of the training split), GFLOP/s and GB/s, and as fractions of this machine's "
+                + "peak floating-point rate and memory bandwidth, which it measures first.",
                 "Each configuration also prints one line 'RESULT key=value …', the format the baselines under bench/ "
                         + "print too."})
 public final class BenchCommand implements Callable<Integer> {

@@ -140,7 +140,7 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool(threads);
         this.featureChunk = featureChunk(d, products.alignment(), threads);
         this.x = new float[batch][d];
-        int rows = Math.max(EVAL_CHUNK, (batch + threads - 1) / threads);
+        int rows = Math.max(EVAL_CHUNK, sampleChunk(batch, threads));
         this.workers = new Worker[threads];
         for (int t = 0; t < threads; t++) {
             workers[t] = new Worker(rows);

@@ -5,8 +5,8 @@ import java.util.SplittableRandom;
 /**
  * The two products of a training step on their own, split between threads as {@link CpuBackend}
  * splits them (scores in chunks of samples, the update in chunks of features), on a batch already
- * gathered: what
- * the kernels reach without the gather, the activations and the hand-offs around them.
+ * gathered: what the kernels reach without the gather, the activations and the hand-offs around
+ * them.
  */
 public final class ProductsBench {
     private ProductsBench() {
