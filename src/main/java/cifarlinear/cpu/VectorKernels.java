@@ -463,7 +463,7 @@ final class VectorKernels extends Products {
                 updateTen(w, k, x, m, c, beta, j);
             }
             for (; k < fives; k += 5) {
-                updateFive(w, k, x, m, c, beta, j, j + 2 * L);
+                updateFive(w, k, x, m, c, beta, j);
             }
             for (; k < classes; k++) {
                 float[] wk = w[k];
@@ -587,8 +587,8 @@ final class VectorKernels extends Products {
         a91.intoArray(w[k + 9], j + L);
     }
 
-    /** Classes {@code [k, k + 5)}, two vectors of features at a time: ten accumulators in registers. */
-    private static void updateFive(float[][] w, int k, float[][] x, int m, float[][] c, float beta, int j0, int j1) {
+    /** Classes {@code [k, k + 5)}, features {@code [j, j + 2L)}: ten accumulators in registers. */
+    private static void updateFive(float[][] w, int k, float[][] x, int m, float[][] c, float beta, int j) {
         float[] w0 = w[k];
         float[] w1 = w[k + 1];
         float[] w2 = w[k + 2];
@@ -599,47 +599,45 @@ final class VectorKernels extends Products {
         float[] c2 = c[k + 2];
         float[] c3 = c[k + 3];
         float[] c4 = c[k + 4];
-        for (int j = j0; j < j1; j += 2 * L) {
-            FloatVector a00 = FloatVector.fromArray(SPECIES, w0, j).mul(beta);
-            FloatVector a01 = FloatVector.fromArray(SPECIES, w0, j + L).mul(beta);
-            FloatVector a10 = FloatVector.fromArray(SPECIES, w1, j).mul(beta);
-            FloatVector a11 = FloatVector.fromArray(SPECIES, w1, j + L).mul(beta);
-            FloatVector a20 = FloatVector.fromArray(SPECIES, w2, j).mul(beta);
-            FloatVector a21 = FloatVector.fromArray(SPECIES, w2, j + L).mul(beta);
-            FloatVector a30 = FloatVector.fromArray(SPECIES, w3, j).mul(beta);
-            FloatVector a31 = FloatVector.fromArray(SPECIES, w3, j + L).mul(beta);
-            FloatVector a40 = FloatVector.fromArray(SPECIES, w4, j).mul(beta);
-            FloatVector a41 = FloatVector.fromArray(SPECIES, w4, j + L).mul(beta);
-            for (int i = 0; i < m; i++) {
-                float[] xi = x[i];
-                FloatVector y0 = FloatVector.fromArray(SPECIES, xi, j);
-                FloatVector y1 = FloatVector.fromArray(SPECIES, xi, j + L);
-                FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
-                a00 = y0.fma(b, a00);
-                a01 = y1.fma(b, a01);
-                b = FloatVector.broadcast(SPECIES, c1[i]);
-                a10 = y0.fma(b, a10);
-                a11 = y1.fma(b, a11);
-                b = FloatVector.broadcast(SPECIES, c2[i]);
-                a20 = y0.fma(b, a20);
-                a21 = y1.fma(b, a21);
-                b = FloatVector.broadcast(SPECIES, c3[i]);
-                a30 = y0.fma(b, a30);
-                a31 = y1.fma(b, a31);
-                b = FloatVector.broadcast(SPECIES, c4[i]);
-                a40 = y0.fma(b, a40);
-                a41 = y1.fma(b, a41);
-            }
-            a00.intoArray(w0, j);
-            a01.intoArray(w0, j + L);
-            a10.intoArray(w1, j);
-            a11.intoArray(w1, j + L);
-            a20.intoArray(w2, j);
-            a21.intoArray(w2, j + L);
-            a30.intoArray(w3, j);
-            a31.intoArray(w3, j + L);
-            a40.intoArray(w4, j);
-            a41.intoArray(w4, j + L);
+        FloatVector a00 = FloatVector.fromArray(SPECIES, w0, j).mul(beta);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, w0, j + L).mul(beta);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, w1, j).mul(beta);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, w1, j + L).mul(beta);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, w2, j).mul(beta);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, w2, j + L).mul(beta);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, w3, j).mul(beta);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, w3, j + L).mul(beta);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, w4, j).mul(beta);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, w4, j + L).mul(beta);
+        for (int i = 0; i < m; i++) {
+            float[] xi = x[i];
+            FloatVector y0 = FloatVector.fromArray(SPECIES, xi, j);
+            FloatVector y1 = FloatVector.fromArray(SPECIES, xi, j + L);
+            FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
+            a00 = y0.fma(b, a00);
+            a01 = y1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, c1[i]);
+            a10 = y0.fma(b, a10);
+            a11 = y1.fma(b, a11);
+            b = FloatVector.broadcast(SPECIES, c2[i]);
+            a20 = y0.fma(b, a20);
+            a21 = y1.fma(b, a21);
+            b = FloatVector.broadcast(SPECIES, c3[i]);
+            a30 = y0.fma(b, a30);
+            a31 = y1.fma(b, a31);
+            b = FloatVector.broadcast(SPECIES, c4[i]);
+            a40 = y0.fma(b, a40);
+            a41 = y1.fma(b, a41);
         }
+        a00.intoArray(w0, j);
+        a01.intoArray(w0, j + L);
+        a10.intoArray(w1, j);
+        a11.intoArray(w1, j + L);
+        a20.intoArray(w2, j);
+        a21.intoArray(w2, j + L);
+        a30.intoArray(w3, j);
+        a31.intoArray(w3, j + L);
+        a40.intoArray(w4, j);
+        a41.intoArray(w4, j + L);
     }
 }
