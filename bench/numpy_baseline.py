@@ -110,11 +110,10 @@ def typical_epoch(X, Y, W, b, perm, flips, eta, lam, batch, fidx):
         b -= eta * grad_b
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--version", choices=["tuned", "typical"], default="tuned")
+def add_config_args(ap, epochs):
+    """The options of the seed configuration's loop, shared with torch_baseline.py."""
     ap.add_argument("--data", help="folder or .zip of train/ and test/ image folders (default: random images)")
-    ap.add_argument("--epochs", type=int, default=50)
+    ap.add_argument("--epochs", type=int, default=epochs)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--eta", type=float, default=0.01)
     ap.add_argument("--lam", type=float, default=0.1)
@@ -123,6 +122,12 @@ def main():
     ap.add_argument("--flip", type=float, default=0.2)
     ap.add_argument("--val", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", choices=["tuned", "typical"], default="tuned")
+    add_config_args(ap, epochs=50)
     args = ap.parse_args()
 
     rng = np.random.default_rng(args.seed)

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from numpy_baseline import add_config_args, load_images, random_images  # noqa: E402
 
 D, K = 3072, 10
 
@@ -31,27 +32,13 @@ D, K = 3072, 10
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--data")
-    ap.add_argument("--epochs", type=int, default=10)
-    ap.add_argument("--batch", type=int, default=100)
-    ap.add_argument("--eta", type=float, default=0.01)
-    ap.add_argument("--lam", type=float, default=0.1)
-    ap.add_argument("--decay-every", type=int, default=10)
-    ap.add_argument("--decay-factor", type=float, default=0.1)
-    ap.add_argument("--flip", type=float, default=0.2)
-    ap.add_argument("--val", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=0)
+    add_config_args(ap, epochs=10)
     args = ap.parse_args()
     dev = torch.device(args.device)
     torch.manual_seed(args.seed)
 
     rng = np.random.default_rng(args.seed)
-    if args.data:
-        from numpy_baseline import load_images
-        (xtr, ytr), (xte, yte) = load_images(args.data)
-    else:
-        xtr, ytr = rng.integers(0, 256, (50000, D), dtype=np.uint8), rng.integers(0, K, 50000)
-        xte, yte = rng.integers(0, 256, (10000, D), dtype=np.uint8), rng.integers(0, K, 10000)
+    (xtr, ytr), (xte, yte) = load_images(args.data) if args.data else random_images(rng)
     order = rng.permutation(len(ytr))
     train_rows = order[args.val:]
     u = torch.from_numpy(xtr[train_rows]).to(dev)                       # n x d uint8, resident
