@@ -28,8 +28,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels extends Products {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
-    /** L bytes, widened to L floats. */
-    private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L));
+    /**
+     * L bytes, widened to L floats; null with 4 lanes (128-bit vectors), where there is no vector of
+     * 4 bytes and the gather takes the plain path.
+     */
+    private static final VectorSpecies<Byte> BYTES = 8 * L >= 64
+            ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L)) : null;
     /** Lane i takes lane L − 1 − i. */
     private static final VectorShuffle<Float> REVERSE = VectorShuffle.fromOp(SPECIES, i -> L - 1 - i);
 
@@ -59,7 +63,7 @@ final class VectorKernels extends Products {
     @Override
     void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff, float[] centeredMean,
                 float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
-        if (d != Dataset.DIM || Dataset.SIDE % L != 0 || BYTES.vectorBitSize() < 64) {
+        if (d != Dataset.DIM || Dataset.SIDE % L != 0 || BYTES == null) {
             super.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch);
             return;
         }
