@@ -24,12 +24,19 @@ import java.util.function.BooleanSupplier;
  *   <li>the calling thread steps each model's b; then a chunk of W's columns is updated in every
  *       model ({@link Products#update}).</li>
  * </ol>
+ * The update needs every sample's features in its columns, which the first phase gathered on
+ * other cores. Where the kernels can ({@link Products#updatesFromPixels}: batches whose bytes
+ * fit in a core's cache, no shifts), the update reads the samples' bytes instead, which no one
+ * writes, and the gather goes to rows of the thread's own: nothing written on one core is then
+ * read on another but the coefficients. The weights are the same bit for bit either way.
  * Several models (configurations sharing the batches) train on the one gathered batch. Every
  * score and every weight is computed whole by one thread in an order fixed by the shapes, so the
  * result does not depend on the number of threads.
  */
 public final class CpuBackend implements Backend {
     private static final int EVAL_CHUNK = 64;
+    /** Largest batch, in bytes of pixels, whose update reads the pixels rather than the gathered rows. */
+    private static final long PIXEL_UPDATE_BYTES = 3L << 19;
 
     private final int classes;
     private final int d;
@@ -43,12 +50,14 @@ public final class CpuBackend implements Backend {
     // The gathered batch (batch × d), shared by all models.
     private final float[][] x;
     private final Worker[] workers;
+    private final boolean pixelUpdates;
 
     // The step being run, read by the phase tasks.
     private EpochPlan plan;
     private int stepStart;
     private int stepSize;
     private int sampleChunk;
+    private boolean fromPixels;
     private final int featureChunk;
     private final WorkerPool.ChunkTask samplePhase = this::samplePhase;
     private final WorkerPool.ChunkTask weightPhase = this::weightPhase;
@@ -86,7 +95,8 @@ public final class CpuBackend implements Backend {
         final double[] scores;
         final double[] grad;
         final float[] row;
-        final float[][] evalX;
+        /** Rows gathered for this thread alone: a chunk of samples, to evaluate or to score. */
+        final float[][] own;
 
         Worker(int rows) {
             s = new float[classes][rows];
@@ -94,7 +104,7 @@ public final class CpuBackend implements Backend {
             scores = new double[classes];
             grad = new double[classes];
             row = new float[d];
-            evalX = new float[EVAL_CHUNK][d];
+            own = new float[rows][d];
         }
     }
 
@@ -110,6 +120,12 @@ public final class CpuBackend implements Backend {
      * @param vectorApi use the Vector API kernels ({@link Simd#vectorApiAvailable()} must hold)
      */
     public CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi) {
+        this(initial, lambdas, batch, threads, vectorApi, true);
+    }
+
+    /** @param pixelUpdates let the update read the pixels where the kernels can (false: never) */
+    CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
+               boolean pixelUpdates) {
         LinearModel first = initial.getFirst();
         if (first.dim() != Dataset.DIM) {
             throw new IllegalArgumentException("the CPU backend trains on " + Dataset.DIM + "-feature images, not "
@@ -139,12 +155,18 @@ public final class CpuBackend implements Backend {
         this.invStd = first.stats().invStd();
         this.pool = new WorkerPool(threads);
         this.featureChunk = featureChunk(d, products.alignment(), threads);
+        this.pixelUpdates = pixelUpdates && readsPixels(products, classes, d, batch);
         this.x = new float[batch][d];
         int rows = Math.max(EVAL_CHUNK, sampleChunk(batch, threads));
         this.workers = new Worker[threads];
         for (int t = 0; t < threads; t++) {
             workers[t] = new Worker(rows);
         }
+    }
+
+    /** Whether the update reads the pixels (in epochs without shifts). */
+    boolean pixelUpdates() {
+        return pixelUpdates;
     }
 
     @Override
@@ -185,6 +207,7 @@ public final class CpuBackend implements Backend {
                     model.beta = 1.0f - 2.0f * eta * model.lambda;
                 }
                 sampleChunk = sampleChunk(stepSize, pool.parts());
+                fromPixels = pixelUpdates && epoch.dx() == null;
                 pool.runChunks((stepSize + sampleChunk - 1) / sampleChunk, samplePhase);
                 double firstLoss = 0;
                 for (int m = 0; m < models.size(); m++) {
@@ -216,6 +239,11 @@ public final class CpuBackend implements Backend {
         return new Progress(step, lossSums, samples);
     }
 
+    /** Whether the update of a batch of this shape reads the pixels (in epochs without shifts). */
+    static boolean readsPixels(Products products, int classes, int d, int batch) {
+        return products.updatesFromPixels(classes, d) && (long) batch * d <= PIXEL_UPDATE_BYTES;
+    }
+
     /** Samples per chunk of the first phase: about four chunks per thread, in whole blocks of four. */
     static int sampleChunk(int stepSize, int threads) {
         return Math.max(8, stepSize / (4 * threads) / 4 * 4);
@@ -232,12 +260,15 @@ public final class CpuBackend implements Backend {
         int i1 = Math.min(stepSize, i0 + sampleChunk);
         EpochPlan p = plan;
         Worker wk = workers[worker];
-        products.gather(p.data().centeredPixels(), d, p.order(), p.flip(), p.dx(), p.dy(), stepStart, centeredMean,
-                invStd, x, i0, i1, wk.row);
+        // Rows of the thread's own when the update reads the pixels, else the batch's own rows.
+        float[][] rows = fromPixels ? wk.own : x;
+        int r0 = fromPixels ? 0 : i0;
+        products.gather(p.data().centeredPixels(), d, p.order(), p.flip(), p.dx(), p.dy(), stepStart + i0 - r0,
+                centeredMean, invStd, rows, r0, r0 + i1 - i0, wk.row);
         int[] labels = p.data().labels();
         int[] order = p.order();
         for (Model model : models) {
-            products.scores(model.w, classes, d, x, i0, i1, wk.s, wk.scratch);
+            products.scores(model.w, classes, d, rows, r0, r0 + i1 - i0, wk.s, wk.scratch);
             for (int i = i0; i < i1; i++) {
                 for (int k = 0; k < classes; k++) {
                     wk.scores[k] = wk.s[k][i - i0] + model.b[k];
@@ -254,8 +285,14 @@ public final class CpuBackend implements Backend {
     private void weightPhase(int chunk, int worker) {
         int j0 = chunk * featureChunk;
         int j1 = Math.min(d, j0 + featureChunk);
+        EpochPlan p = plan;
         for (Model model : models) {
-            products.update(model.w, classes, x, stepSize, model.c, model.beta, j0, j1);
+            if (fromPixels) {
+                products.updateFromPixels(model.w, classes, p.data().centeredPixels(), d, p.order(), p.flip(),
+                        stepStart, centeredMean, invStd, stepSize, model.c, model.beta, j0, j1);
+            } else {
+                products.update(model.w, classes, x, stepSize, model.c, model.beta, j0, j1);
+            }
         }
     }
 
@@ -275,10 +312,10 @@ public final class CpuBackend implements Backend {
             Worker wk = workers[part];
             for (int first = start; first < end; first += EVAL_CHUNK) {
                 int m = Math.min(EVAL_CHUNK, end - first);
-                products.gather(u, d, rows, null, null, null, first, centeredMean, invStd, wk.evalX, 0, m, wk.row);
+                products.gather(u, d, rows, null, null, null, first, centeredMean, invStd, wk.own, 0, m, wk.row);
                 for (int mi = 0; mi < count; mi++) {
                     Model model = models.get(mi);
-                    products.scores(model.w, classes, d, wk.evalX, 0, m, wk.s, wk.scratch);
+                    products.scores(model.w, classes, d, wk.own, 0, m, wk.s, wk.scratch);
                     for (int i = 0; i < m; i++) {
                         int y = labels[rows[first + i]];
                         for (int k = 0; k < classes; k++) {

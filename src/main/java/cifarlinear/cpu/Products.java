@@ -16,6 +16,23 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
     /** w[k][j] ← β · w[k][j] + Σ_{i < m} c[k][i] · x[i][j] for features {@code [j0, j1)}. */
     abstract void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1);
 
+    /** Whether {@link #updateFromPixels} can do the update for this shape. */
+    boolean updatesFromPixels(int classes, int d) {
+        return false;
+    }
+
+    /**
+     * The update of {@link #update} for features {@code [j0, j1)} (whole multiples of
+     * {@link #alignment()}), reading each sample from the centered bytes and normalizing and
+     * flipping it on the way, as {@link #gather} does, instead of from the gathered batch: the
+     * same arithmetic, so the same weights bit for bit, from a quarter of the bytes, which no one
+     * writes. Shifted samples are not supported. Only when {@link #updatesFromPixels} holds.
+     */
+    void updateFromPixels(float[][] w, int classes, byte[] u, int d, int[] rows, boolean[] flip, int rowOff,
+                          float[] centeredMean, float[] invStd, int m, float[][] c, float beta, int j0, int j1) {
+        throw new UnsupportedOperationException("the update from pixels is not implemented by " + describe());
+    }
+
     /**
      * The batch gathered from the centered bytes, flipped, shifted and normalized: the contract of
      * {@link CpuKernels#gather}, with the same results bit for bit.

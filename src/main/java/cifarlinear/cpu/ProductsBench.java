@@ -6,7 +6,8 @@ import java.util.SplittableRandom;
  * The two products of a training step on their own, split between threads as {@link CpuBackend}
  * splits them (scores in chunks of samples, the update in chunks of features), on a batch already
  * gathered: what the kernels reach without the gather, the activations and the hand-offs around
- * them.
+ * them. Where training's update reads the pixels ({@link CpuBackend#readsPixels}), so does this
+ * one, normalizing them on the way.
  */
 public final class ProductsBench {
     private ProductsBench() {
@@ -42,6 +43,18 @@ public final class ProductsBench {
                 row[i] = (float) (rng.nextGaussian() * 1e-6);
             }
         }
+        boolean fromPixels = CpuBackend.readsPixels(products, classes, d, batch);
+        byte[] u = new byte[batch * d];
+        rng.nextBytes(u);
+        int[] order = new int[batch];
+        boolean[] flip = new boolean[batch];
+        for (int i = 0; i < batch; i++) {
+            order[i] = i;
+            flip[i] = rng.nextInt(5) == 0;
+        }
+        float[] centeredMean = new float[d];
+        float[] invStd = new float[d];
+        java.util.Arrays.fill(invStd, 0.02f);
         int sampleChunk = CpuBackend.sampleChunk(batch, threads);
         int featureChunk = CpuBackend.featureChunk(d, products.alignment(), threads);
         int rows = sampleChunk;
@@ -56,7 +69,13 @@ public final class ProductsBench {
         };
         WorkerPool.ChunkTask update = (chunk, worker) -> {
             int j0 = chunk * featureChunk;
-            products.update(w, classes, x, batch, c, 0.9999f, j0, Math.min(d, j0 + featureChunk));
+            int j1 = Math.min(d, j0 + featureChunk);
+            if (fromPixels) {
+                products.updateFromPixels(w, classes, u, d, order, flip, 0, centeredMean, invStd, batch, c, 0.9999f, j0,
+                        j1);
+            } else {
+                products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
+            }
         };
         int sampleChunks = (batch + sampleChunk - 1) / sampleChunk;
         int featureChunks = (d + featureChunk - 1) / featureChunk;

@@ -591,6 +591,146 @@ final class VectorKernels extends Products {
         a91.intoArray(w[k + 9], j + L);
     }
 
+    /** Whether a block of 2L features lies within one image row and is a whole row (16 lanes). */
+    private static final boolean ROW_BLOCK = 2 * L == Dataset.SIDE;
+
+    @Override
+    boolean updatesFromPixels(int classes, int d) {
+        return BYTES != null && d == Dataset.DIM && classes % 10 == 0 && Dataset.SIDE % (2 * L) == 0;
+    }
+
+    @Override
+    void updateFromPixels(float[][] w, int classes, byte[] u, int d, int[] rows, boolean[] flip, int rowOff,
+                          float[] centeredMean, float[] invStd, int m, float[][] c, float beta, int j0, int j1) {
+        if (!updatesFromPixels(classes, d) || j0 % (2 * L) != 0 || j1 % (2 * L) != 0) {
+            throw new IllegalArgumentException("no update from pixels for " + classes + " classes, features [" + j0
+                    + ", " + j1 + ")");
+        }
+        for (int j = j0; j < j1; j += 2 * L) {
+            for (int k = 0; k < classes; k += 10) {
+                updateTenFromPixels(w, k, u, d, rows, flip, rowOff, centeredMean, invStd, m, c, beta, j);
+            }
+        }
+    }
+
+    /**
+     * {@link #updateTen} with each sample's features {@code [j, j + 2L)} made from its bytes: widened,
+     * normalized and, when it is flipped, taken from the mirror block of its image row with the
+     * lanes reversed, exactly as {@link #gather} makes them.
+     */
+    private static void updateTenFromPixels(float[][] w, int k, byte[] u, int d, int[] rows, boolean[] flip,
+                                            int rowOff, float[] centeredMean, float[] invStd, int m, float[][] c,
+                                            float beta, int j) {
+        // A flipped sample's features [j, j + 2L) come from [mj, mj + 2L) of its image row, reversed.
+        int rowStart = j - j % Dataset.SIDE;
+        int mj = rowStart + Dataset.SIDE - 2 * L - (j - rowStart);
+        FloatVector m0 = FloatVector.fromArray(SPECIES, centeredMean, j);
+        FloatVector m1 = FloatVector.fromArray(SPECIES, centeredMean, j + L);
+        FloatVector v0 = FloatVector.fromArray(SPECIES, invStd, j);
+        FloatVector v1 = FloatVector.fromArray(SPECIES, invStd, j + L);
+        // With 16 lanes a block is a whole row, its own mirror block: no more registers needed.
+        FloatVector fm0 = ROW_BLOCK ? m0 : FloatVector.fromArray(SPECIES, centeredMean, mj);
+        FloatVector fm1 = ROW_BLOCK ? m1 : FloatVector.fromArray(SPECIES, centeredMean, mj + L);
+        FloatVector fv0 = ROW_BLOCK ? v0 : FloatVector.fromArray(SPECIES, invStd, mj);
+        FloatVector fv1 = ROW_BLOCK ? v1 : FloatVector.fromArray(SPECIES, invStd, mj + L);
+        float[] c0 = c[k];
+        float[] c1 = c[k + 1];
+        float[] c2 = c[k + 2];
+        float[] c3 = c[k + 3];
+        float[] c4 = c[k + 4];
+        float[] c5 = c[k + 5];
+        float[] c6 = c[k + 6];
+        float[] c7 = c[k + 7];
+        float[] c8 = c[k + 8];
+        float[] c9 = c[k + 9];
+        FloatVector a00 = FloatVector.fromArray(SPECIES, w[k], j).mul(beta);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, w[k], j + L).mul(beta);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, w[k + 1], j).mul(beta);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, w[k + 1], j + L).mul(beta);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, w[k + 2], j).mul(beta);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, w[k + 2], j + L).mul(beta);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, w[k + 3], j).mul(beta);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, w[k + 3], j + L).mul(beta);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, w[k + 4], j).mul(beta);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, w[k + 4], j + L).mul(beta);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, w[k + 5], j).mul(beta);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, w[k + 5], j + L).mul(beta);
+        FloatVector a60 = FloatVector.fromArray(SPECIES, w[k + 6], j).mul(beta);
+        FloatVector a61 = FloatVector.fromArray(SPECIES, w[k + 6], j + L).mul(beta);
+        FloatVector a70 = FloatVector.fromArray(SPECIES, w[k + 7], j).mul(beta);
+        FloatVector a71 = FloatVector.fromArray(SPECIES, w[k + 7], j + L).mul(beta);
+        FloatVector a80 = FloatVector.fromArray(SPECIES, w[k + 8], j).mul(beta);
+        FloatVector a81 = FloatVector.fromArray(SPECIES, w[k + 8], j + L).mul(beta);
+        FloatVector a90 = FloatVector.fromArray(SPECIES, w[k + 9], j).mul(beta);
+        FloatVector a91 = FloatVector.fromArray(SPECIES, w[k + 9], j + L).mul(beta);
+        for (int i = 0; i < m; i++) {
+            int src = rows[rowOff + i] * d;
+            FloatVector y0;
+            FloatVector y1;
+            if (!flip[rowOff + i]) {
+                y0 = ((FloatVector) ByteVector.fromArray(BYTES, u, src + j).convertShape(VectorOperators.B2F, SPECIES, 0))
+                        .sub(m0).mul(v0);
+                y1 = ((FloatVector) ByteVector.fromArray(BYTES, u, src + j + L)
+                        .convertShape(VectorOperators.B2F, SPECIES, 0)).sub(m1).mul(v1);
+            } else {
+                y0 = ((FloatVector) ByteVector.fromArray(BYTES, u, src + mj + L)
+                        .convertShape(VectorOperators.B2F, SPECIES, 0)).sub(fm1).mul(fv1).rearrange(REVERSE);
+                y1 = ((FloatVector) ByteVector.fromArray(BYTES, u, src + mj)
+                        .convertShape(VectorOperators.B2F, SPECIES, 0)).sub(fm0).mul(fv0).rearrange(REVERSE);
+            }
+            FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
+            a00 = y0.fma(b, a00);
+            a01 = y1.fma(b, a01);
+            b = FloatVector.broadcast(SPECIES, c1[i]);
+            a10 = y0.fma(b, a10);
+            a11 = y1.fma(b, a11);
+            b = FloatVector.broadcast(SPECIES, c2[i]);
+            a20 = y0.fma(b, a20);
+            a21 = y1.fma(b, a21);
+            b = FloatVector.broadcast(SPECIES, c3[i]);
+            a30 = y0.fma(b, a30);
+            a31 = y1.fma(b, a31);
+            b = FloatVector.broadcast(SPECIES, c4[i]);
+            a40 = y0.fma(b, a40);
+            a41 = y1.fma(b, a41);
+            b = FloatVector.broadcast(SPECIES, c5[i]);
+            a50 = y0.fma(b, a50);
+            a51 = y1.fma(b, a51);
+            b = FloatVector.broadcast(SPECIES, c6[i]);
+            a60 = y0.fma(b, a60);
+            a61 = y1.fma(b, a61);
+            b = FloatVector.broadcast(SPECIES, c7[i]);
+            a70 = y0.fma(b, a70);
+            a71 = y1.fma(b, a71);
+            b = FloatVector.broadcast(SPECIES, c8[i]);
+            a80 = y0.fma(b, a80);
+            a81 = y1.fma(b, a81);
+            b = FloatVector.broadcast(SPECIES, c9[i]);
+            a90 = y0.fma(b, a90);
+            a91 = y1.fma(b, a91);
+        }
+        a00.intoArray(w[k], j);
+        a01.intoArray(w[k], j + L);
+        a10.intoArray(w[k + 1], j);
+        a11.intoArray(w[k + 1], j + L);
+        a20.intoArray(w[k + 2], j);
+        a21.intoArray(w[k + 2], j + L);
+        a30.intoArray(w[k + 3], j);
+        a31.intoArray(w[k + 3], j + L);
+        a40.intoArray(w[k + 4], j);
+        a41.intoArray(w[k + 4], j + L);
+        a50.intoArray(w[k + 5], j);
+        a51.intoArray(w[k + 5], j + L);
+        a60.intoArray(w[k + 6], j);
+        a61.intoArray(w[k + 6], j + L);
+        a70.intoArray(w[k + 7], j);
+        a71.intoArray(w[k + 7], j + L);
+        a80.intoArray(w[k + 8], j);
+        a81.intoArray(w[k + 8], j + L);
+        a90.intoArray(w[k + 9], j);
+        a91.intoArray(w[k + 9], j + L);
+    }
+
     /** Classes {@code [k, k + 5)}, features {@code [j, j + 2L)}: ten accumulators in registers. */
     private static void updateFive(float[][] w, int k, float[][] x, int m, float[][] c, float beta, int j) {
         float[] w0 = w[k];

@@ -165,4 +165,24 @@ class CpuBackendTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @CsvSource({"10, 37, 1, 150", "10, 100, 2, 150", "20, 16, 3, 150"})
+    void updatesFromPixelsGiveTheSameBitsAsFromTheGatheredRows(int classes, int batch, int threads, int images) {
+        // 100 classes are checked on the kernel alone (CpuKernelsTest), where it takes less time.
+        CifarData data = TestData.randomData(images, 10, classes, classes);
+        Splits s = Splits.of(data, 10, 1);
+        LinearModel start = LinearModel.initial(Loss.SOFTMAX, data.classNames(), s.stats(), 0.01, 5);
+        float[][] w = new float[2][];
+        for (int v = 0; v < 2; v++) {
+            try (CpuBackend backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true, v == 1)) {
+                assertThat(backend.pixelUpdates()).isEqualTo(v == 1);
+                for (int e = 0; e < 2; e++) {
+                    backend.trainEpoch(EpochPlan.draw(4, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
+                }
+                w[v] = backend.snapshot(0).weights();
+            }
+        }
+        assertThat(w[1]).containsExactly(w[0]);
+    }
 }

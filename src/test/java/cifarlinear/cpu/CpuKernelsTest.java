@@ -189,4 +189,33 @@ class CpuKernelsTest {
             assertClose(fastW, refW);
         }
     }
+
+    /** The update from the pixels, flips included, against the gather and the update from its rows: bit for bit. */
+    @ParameterizedTest
+    @CsvSource({"10, 37, 0, 3072", "10, 1, 0, 3072", "20, 16, 512, 1024", "100, 5, 2048, 3072"})
+    void updateFromPixelsIsTheUpdateOfTheGatheredRows(int k, int m, int j0, int j1) {
+        Products p = Simd.products(Simd.vectorApiAvailable());
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.updatesFromPixels(k, Dataset.DIM), "no update from pixels here");
+        Dataset data = TestData.random(30, 2, m + k);
+        SplittableRandom rng = new SplittableRandom(m);
+        int[] rows = new int[m + 2];
+        boolean[] flip = new boolean[m + 2];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = rng.nextInt(30);
+            flip[i] = rng.nextBoolean();
+        }
+        float[] mean = TestData.randomFloats(Dataset.DIM, 5, 100);
+        float[] inv = TestData.randomFloats(Dataset.DIM, 6, 0.05);
+        float[][] x = new float[m][Dataset.DIM];
+        p.gather(data.centeredPixels(), Dataset.DIM, rows, flip, null, null, 2, mean, inv, x, 0, m, new float[Dataset.DIM]);
+        float[][] c = matrix(k, m, 7);
+        float[][] fromRows = matrix(k, Dataset.DIM, 8);
+        float[][] fromPixels = copy(fromRows);
+        p.update(fromRows, k, x, m, c, 0.99f, j0, j1);
+        p.updateFromPixels(fromPixels, k, data.centeredPixels(), Dataset.DIM, rows, flip, 2, mean, inv, m, c, 0.99f,
+                j0, j1);
+        for (int r = 0; r < k; r++) {
+            assertThat(fromPixels[r]).as("class %d", r).containsExactly(fromRows[r]);
+        }
+    }
 }

@@ -18,10 +18,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What it costs that the batch moves between cores: one step's gather, scores and update on all
- * cores, split as {@link CpuBackend} splits them. With {@code shared} the gather writes the rows
- * the update then reads on every core, as training does; without it each thread gathers into a
- * buffer of its own (the same work) and the products read rows that stay put.
+ * One training step's gather, scores and update on all cores, split as {@link CpuBackend} splits
+ * them, both ways it can: {@code rows}, where the gather writes the batch's rows and the update
+ * reads them, half of them written on the other core; {@code pixels}, where each thread gathers
+ * into rows of its own and the update reads the pixels and normalizes them again
+ * ({@link Products#updateFromPixels}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -29,9 +30,9 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class SharedRowsBenchmark {
-    @Param({"true", "false"})
-    boolean shared;
+public class StepBenchmark {
+    @Param({"rows", "pixels"})
+    String update;
 
     @Param({"100"})
     int batch;
@@ -97,17 +98,24 @@ public class SharedRowsBenchmark {
             int i0 = chunk * sampleChunk;
             int i1 = Math.min(batch, i0 + sampleChunk);
             int off = step % (rows.length / batch) * batch;
-            if (shared) {
+            if (update.equals("rows")) {
                 products.gather(u, d, rows, flip, null, null, off, mean, inv, x, i0, i1, row[worker]);
+                products.scores(w, classes, d, x, i0, i1, s[worker], scratch[worker]);
             } else {
                 products.gather(u, d, rows, flip, null, null, off + i0, mean, inv, own[worker], 0, i1 - i0,
                         row[worker]);
+                products.scores(w, classes, d, own[worker], 0, i1 - i0, s[worker], scratch[worker]);
             }
-            products.scores(w, classes, d, x, i0, i1, s[worker], scratch[worker]);
         };
         features = (chunk, worker) -> {
             int j0 = chunk * featureChunk;
-            products.update(w, classes, x, batch, c, 0.9999f, j0, Math.min(d, j0 + featureChunk));
+            int j1 = Math.min(d, j0 + featureChunk);
+            if (update.equals("rows")) {
+                products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
+            } else {
+                int off = step % (rows.length / batch) * batch;
+                products.updateFromPixels(w, classes, u, d, rows, flip, off, mean, inv, batch, c, 0.9999f, j0, j1);
+            }
         };
     }
 
