@@ -34,7 +34,7 @@ public class StepBenchmark {
     @Param({"rows", "pixels"})
     String update;
 
-    @Param({"100"})
+    @Param({"100", "500"})
     int batch;
 
     private final int classes = 10;
