@@ -62,12 +62,16 @@ public final class ComputeOptions {
 
     boolean useVectorApi() {
         return switch (vectorApi) {
-            case AUTO -> Simd.vectorApiAvailable();
+            case AUTO -> Simd.vectorApiAvailable() && Simd.hardwareFma();
             case OFF -> false;
             case ON -> {
                 if (!Simd.vectorApiAvailable()) {
                     throw UserError.usage("--vector-api on: this Java runtime was started without the Vector API "
                             + "(run through ./cifar-linear, or add --add-modules jdk.incubator.vector)");
+                }
+                if (!Simd.hardwareFma()) {
+                    throw UserError.usage("--vector-api on: this CPU has no fused multiply-add instructions, which "
+                            + "the Vector API kernels are made of; leave --vector-api at auto");
                 }
                 yield true;
             }

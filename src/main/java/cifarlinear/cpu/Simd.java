@@ -9,6 +9,29 @@ public final class Simd {
     private Simd() {
     }
 
+    private static final boolean FMA = readUseFma();
+
+    /**
+     * Whether this CPU does fused multiply-adds in hardware, as HotSpot found at start-up (its
+     * {@code UseFMA} flag; true where the flag cannot be read). Without them {@link Math#fma} and
+     * the Vector API's {@code fma} are computed in software, hundreds of times slower, so the plain
+     * kernels multiply and add instead and the Vector API kernels are not used (some Celeron and
+     * Pentium laptops, x86 CPUs older than 2013).
+     */
+    public static boolean hardwareFma() {
+        return FMA;
+    }
+
+    private static boolean readUseFma() {
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            return bean == null || !"false".equals(bean.getVMOption("UseFMA").getValue());
+        } catch (RuntimeException | LinkageError e) {
+            return true;
+        }
+    }
+
     /** Whether {@code jdk.incubator.vector} was resolved at start-up (--add-modules). */
     public static boolean vectorApiAvailable() {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();

@@ -17,12 +17,13 @@ public record MachineLimits(double peakGflops, double streamGBps, int threads, b
     /** The figures as {@link Limits}, with the line {@code bench} prints. */
     public Limits limits() {
         return new Limits(threads + (threads == 1 ? " thread" : " threads"), peakGflops, streamGBps,
-                String.format(java.util.Locale.ROOT, "%d threads: peak %.1f GFLOP/s (fused multiply-adds%s), memory "
-                        + "%.1f GB/s (copy)", threads, peakGflops, simd ? ", widest vectors" : ", scalar", streamGBps));
+                String.format(java.util.Locale.ROOT, "%d threads: peak %.1f GFLOP/s (%s%s), memory %.1f GB/s (copy)",
+                        threads, peakGflops, Simd.hardwareFma() ? "fused multiply-adds" : "multiplies and adds",
+                        simd ? ", widest vectors" : ", scalar", streamGBps));
     }
 
     public static MachineLimits measure(int threads) {
-        boolean simd = Simd.vectorApiAvailable();
+        boolean simd = Simd.vectorApiAvailable() && Simd.hardwareFma();
         // Short runs first, so that the loops are compiled before they are timed.
         for (int t = 0; t < 3; t++) {
             if (simd) {
@@ -69,15 +70,16 @@ public record MachineLimits(double peakGflops, double streamGBps, int threads, b
             float a0 = 1, a1 = 1, a2 = 1, a3 = 1, a4 = 1, a5 = 1, a6 = 1, a7 = 1;
             float m = 0.9999f;
             float c = 0.0001f;
+            boolean fma = Simd.hardwareFma();
             for (long i = 0; i < iters; i++) {
-                a0 = Math.fma(a0, m, c);
-                a1 = Math.fma(a1, m, c);
-                a2 = Math.fma(a2, m, c);
-                a3 = Math.fma(a3, m, c);
-                a4 = Math.fma(a4, m, c);
-                a5 = Math.fma(a5, m, c);
-                a6 = Math.fma(a6, m, c);
-                a7 = Math.fma(a7, m, c);
+                a0 = fma ? Math.fma(a0, m, c) : a0 * m + c;
+                a1 = fma ? Math.fma(a1, m, c) : a1 * m + c;
+                a2 = fma ? Math.fma(a2, m, c) : a2 * m + c;
+                a3 = fma ? Math.fma(a3, m, c) : a3 * m + c;
+                a4 = fma ? Math.fma(a4, m, c) : a4 * m + c;
+                a5 = fma ? Math.fma(a5, m, c) : a5 * m + c;
+                a6 = fma ? Math.fma(a6, m, c) : a6 * m + c;
+                a7 = fma ? Math.fma(a7, m, c) : a7 * m + c;
             }
             sink = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
             return 2.0 * 8 * iters;

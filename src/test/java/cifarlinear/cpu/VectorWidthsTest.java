@@ -7,34 +7,59 @@ import cifarlinear.model.LinearModel;
 import cifarlinear.model.Loss;
 import cifarlinear.train.Backend;
 import cifarlinear.train.EpochPlan;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Vector API kernels at the vector widths other machines have: 128-bit (ARM's NEON, x86 without
  * AVX) and 256-bit (AVX2), besides this machine's own, each in a JVM told to use no wider vectors.
+ * Without AVX the JVM has no fused multiply-add either, as on CPUs that lack it.
  */
 @EnabledIfSystemProperty(named = "os.arch", matches = "amd64|x86_64")
 class VectorWidthsTest {
 
     @ParameterizedTest
-    @CsvSource({"0, 4", "2, 8"})
-    void trainsAsThePlainKernelsDoAtEveryWidth(int useAvx, int lanes) throws IOException, InterruptedException {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process p = new ProcessBuilder(java, "-XX:UseAVX=" + useAvx, "--add-modules=jdk.incubator.vector", "-cp",
-                System.getProperty("java.class.path"), Check.class.getName()).redirectErrorStream(true).start();
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    @CsvSource({"0, 4, false", "2, 8, true"})
+    void trainsAsThePlainKernelsDoAtEveryWidth(int useAvx, int lanes, boolean fma)
+            throws IOException, InterruptedException {
+        Run r = run(useAvx, Check.class.getName());
+        assertThat(r.exit).as(r.out).isZero();
+        assertThat(r.out).contains("lanes " + lanes + ", hardware fma " + fma + ": the same weights");
+    }
+
+    @Test
+    void withoutFusedMultiplyAddsTheVectorApiIsNotAskedFor() throws IOException, InterruptedException {
+        Run r = run(0, "cifarlinear.Launcher", "train", "--vector-api", "on", "--epochs", "1");
+        assertThat(r.exit).as(r.out).isEqualTo(2);
+        assertThat(r.out.strip()).isEqualTo("cifar-linear train: --vector-api on: this CPU has no fused multiply-add "
+                + "instructions, which the Vector API kernels are made of; leave --vector-api at auto");
+    }
+
+    private record Run(int exit, String out) {
+    }
+
+    private static Run run(int useAvx, String... main) throws IOException, InterruptedException {
+        String javaBin = ProcessHandle.current().info().command().orElseThrow();
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-XX:UseAVX=" + useAvx,
+                "--add-modules=jdk.incubator.vector", "-Djava.awt.headless=true", "-cp",
+                System.getProperty("java.class.path")));
+        cmd.addAll(List.of(main));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out).contains("lanes " + lanes + ": the same weights");
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), out.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules"))
+                .collect(Collectors.joining("\n")));
     }
 
     /** Two epochs with the Vector API kernels and with the plain ones; exits 1 unless they agree. */
@@ -60,8 +85,8 @@ class VectorWidthsTest {
             }
             double rel = Math.sqrt(num / den);
             int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
-            System.out.println("lanes " + lanes + ": " + (rel < 1e-5 ? "the same weights" : "weights differ") + " ("
-                    + rel + ")");
+            System.out.println("lanes " + lanes + ", hardware fma " + Simd.hardwareFma() + ": "
+                    + (rel < 1e-5 ? "the same weights" : "weights differ") + " (" + rel + ")");
             System.exit(rel < 1e-5 ? 0 : 1);
         }
     }
