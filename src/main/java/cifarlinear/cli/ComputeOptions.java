@@ -2,6 +2,7 @@ package cifarlinear.cli;
 
 import cifarlinear.UserError;
 import cifarlinear.cpu.CpuBackend;
+import cifarlinear.cpu.KernelWarmup;
 import cifarlinear.cpu.Simd;
 import cifarlinear.gpu.Cuda;
 import cifarlinear.gpu.GpuBackend;
@@ -9,6 +10,7 @@ import cifarlinear.gpu.GpuException;
 import cifarlinear.model.LinearModel;
 import cifarlinear.train.Backend;
 import cifarlinear.train.Device;
+import cifarlinear.train.TrainConfig;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -106,6 +108,16 @@ public final class ComputeOptions {
                 }
             }
         };
+    }
+
+    /**
+     * Compiles the CPU kernels in the background while the data loads ({@link KernelWarmup}), when
+     * the run will train on the CPU: with {@code --device cpu}, or with {@code auto} and no usable GPU.
+     */
+    KernelWarmup warmUp(TrainConfig config) {
+        boolean cpu = device == Device.CPU || device == Device.AUTO && !Cuda.probe().usable();
+        return cpu ? KernelWarmup.start(config.loss(), config.batch(), config.flip(), config.shift(), threads(),
+                useVectorApi()) : KernelWarmup.none();
     }
 
     private Backend cpu(java.util.List<LinearModel> models, double[] lambdas, int batch) {

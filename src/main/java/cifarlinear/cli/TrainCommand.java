@@ -1,6 +1,7 @@
 package cifarlinear.cli;
 
 import cifarlinear.UserError;
+import cifarlinear.cpu.KernelWarmup;
 import cifarlinear.data.CifarData;
 import cifarlinear.data.DataSources;
 import cifarlinear.data.Splits;
@@ -95,7 +96,10 @@ public final class TrainCommand implements Callable<Integer> {
             config.checkAgainst(dataOptions.syntheticSize - config.val(), dataOptions.syntheticSize);
         }
 
-        CifarData data = dataOptions.load(resolved, stdout);
+        CifarData data;
+        try (KernelWarmup warmup = compute.warmUp(config)) {
+            data = dataOptions.load(resolved, stdout);
+        }
         config.checkAgainst(data.train().size() - config.val(), data.train().size());
         Splits splits = Splits.of(data, config.val(), config.seed());
 
@@ -121,7 +125,10 @@ public final class TrainCommand implements Callable<Integer> {
         options.apply(configJson, dataOptions, resume);
         TrainConfig config = options.config();
         DataSources.Resolved resolved = dataOptions.resolve();
-        CifarData data = dataOptions.load(resolved, stdout);
+        CifarData data;
+        try (KernelWarmup warmup = compute.warmUp(config)) {
+            data = dataOptions.load(resolved, stdout);
+        }
         for (String split : List.of("train", "test")) {
             Object expected = configJson.get(split + "_sha256");
             String actual = split.equals("train") ? data.train().sha256() : data.test().sha256();
