@@ -1,6 +1,7 @@
 package cifarlinear.cli;
 
 import cifarlinear.UserError;
+import cifarlinear.cpu.KernelWarmup;
 import cifarlinear.data.CifarData;
 import cifarlinear.data.DataSources;
 import cifarlinear.data.Splits;
@@ -84,7 +85,10 @@ public final class CompareCommand implements Callable<Integer> {
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         RunFolder.checkUsable(dir, force);
         DataSources.Resolved resolved = dataOptions.resolve();
-        CifarData data = dataOptions.load(resolved, stdout);
+        CifarData data;
+        try (KernelWarmup warmup = compute.warmUp(base)) {
+            data = dataOptions.load(resolved, stdout);
+        }
         base.checkAgainst(data.train().size() - base.val(), data.train().size());
         Splits splits = Splits.of(data, base.val(), base.seed());
         RunConfigs.DataFacts facts = RunConfigs.DataFacts.of(dataOptions, resolved, data);

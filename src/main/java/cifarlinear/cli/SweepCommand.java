@@ -2,6 +2,7 @@ package cifarlinear.cli;
 
 import cifarlinear.UserError;
 import cifarlinear.cpu.CpuBackend;
+import cifarlinear.cpu.KernelWarmup;
 import cifarlinear.data.CifarData;
 import cifarlinear.data.DataSources;
 import cifarlinear.data.Splits;
@@ -130,8 +131,11 @@ public final class SweepCommand implements Callable<Integer> {
                 DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         RunFolder.checkUsable(dir, force);
         DataSources.Resolved resolved = dataOptions.resolve();
-        CifarData data = dataOptions.load(resolved, stdout);
         TrainConfig first = grid.getFirst().config();
+        CifarData data;
+        try (KernelWarmup warmup = compute.warmUp(first)) {
+            data = dataOptions.load(resolved, stdout);
+        }
         first.checkAgainst(data.train().size() - val, data.train().size());
         for (Point p : grid) {
             p.config().checkAgainst(data.train().size() - val, data.train().size());
