@@ -26,7 +26,8 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
      * {@link #alignment()}), reading each sample from the centered bytes and normalizing and
      * flipping it on the way, as {@link #gather} does, instead of from the gathered batch: the
      * same arithmetic, so the same weights bit for bit, from a quarter of the bytes, which no one
-     * writes. Shifted samples are not supported. Only when {@link #updatesFromPixels} holds.
+     * writes. Flip may be null; shifted samples are not supported. Only when
+     * {@link #updatesFromPixels} holds.
      */
     void updateFromPixels(float[][] w, int classes, byte[] u, int d, int[] rows, boolean[] flip, int rowOff,
                           float[] centeredMean, float[] invStd, int m, float[][] c, float beta, int j0, int j1) {

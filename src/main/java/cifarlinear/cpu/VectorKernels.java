@@ -667,7 +667,7 @@ final class VectorKernels extends Products {
             int src = rows[rowOff + i] * d;
             FloatVector y0;
             FloatVector y1;
-            if (!flip[rowOff + i]) {
+            if (flip == null || !flip[rowOff + i]) {
                 y0 = ((FloatVector) ByteVector.fromArray(BYTES, u, src + j).convertShape(VectorOperators.B2F, SPECIES, 0))
                         .sub(m0).mul(v0);
                 y1 = ((FloatVector) ByteVector.fromArray(BYTES, u, src + j + L)
