@@ -13,7 +13,9 @@ import jdk.incubator.vector.VectorSpecies;
  * at the machine's widest vector (16 floats with AVX-512, 8 with AVX2, 4 with NEON). Both keep
  * a block of results in registers across the inner loop: scores for 4 samples × 5 classes (4 × 2
  * when the class count is not a multiple of five), swept over the features in L1-sized tiles; the
- * update for 10 (or 5) classes × 2 vectors of features, feature blocks outermost.
+ * update for 10 (or 5) classes × 2 vectors of features, feature blocks outermost, reading the
+ * gathered rows or, for class counts that are multiples of ten, the pixels themselves
+ * ({@link #updateFromPixels}).
  *
  * <p>Lanes are summed in a fixed tree rather than with {@code reduceLanes}, whose order is
  * unspecified, so results do not depend on whether a method has been compiled yet; every score
@@ -36,6 +38,8 @@ final class VectorKernels extends Products {
             ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L)) : null;
     /** Lane i takes lane L − 1 − i. */
     private static final VectorShuffle<Float> REVERSE = VectorShuffle.fromOp(SPECIES, i -> L - 1 - i);
+    /** Whether a block of 2L features is a whole image row (16 lanes), which a flip maps onto itself. */
+    private static final boolean ROW_BLOCK = 2 * L == Dataset.SIDE;
 
     /** Features per tile of the scores: ten classes' tile of W is 20 KB. */
     private static final int TILE = Math.max(L, 512 / L * L);
@@ -590,9 +594,6 @@ final class VectorKernels extends Products {
         a90.intoArray(w[k + 9], j);
         a91.intoArray(w[k + 9], j + L);
     }
-
-    /** Whether a block of 2L features lies within one image row and is a whole row (16 lanes). */
-    private static final boolean ROW_BLOCK = 2 * L == Dataset.SIDE;
 
     @Override
     boolean updatesFromPixels(int classes, int d) {
