@@ -211,22 +211,10 @@ public final class CpuBackend implements Backend {
                 pool.runChunks((stepSize + sampleChunk - 1) / sampleChunk, samplePhase);
                 double firstLoss = 0;
                 for (int m = 0; m < models.size(); m++) {
-                    Model model = models.get(m);
-                    double batchLoss = 0;
-                    for (int i = 0; i < stepSize; i++) {
-                        batchLoss += model.sampleLoss[i];
-                    }
+                    double batchLoss = stepBias(models.get(m));
                     lossSums[m] += batchLoss;
                     if (m == 0) {
                         firstLoss = batchLoss;
-                    }
-                    for (int k = 0; k < classes; k++) {
-                        double sum = 0;
-                        float[] ck = model.c[k];
-                        for (int i = 0; i < stepSize; i++) {
-                            sum += ck[i];
-                        }
-                        model.b[k] = (float) (model.b[k] + sum);
                     }
                 }
                 pool.runChunks((d + featureChunk - 1) / featureChunk, weightPhase);
@@ -237,6 +225,27 @@ public final class CpuBackend implements Backend {
             plan = null;
         }
         return new Progress(step, lossSums, samples);
+    }
+
+    /**
+     * Steps a model's b by the sum of the step's coefficients and returns the batch's summed loss.
+     * A method of its own, so that it runs compiled even while the step loop around it, which runs
+     * for a whole epoch, waits to be compiled again.
+     */
+    private double stepBias(Model model) {
+        double batchLoss = 0;
+        for (int i = 0; i < stepSize; i++) {
+            batchLoss += model.sampleLoss[i];
+        }
+        for (int k = 0; k < classes; k++) {
+            double sum = 0;
+            float[] ck = model.c[k];
+            for (int i = 0; i < stepSize; i++) {
+                sum += ck[i];
+            }
+            model.b[k] = (float) (model.b[k] + sum);
+        }
+        return batchLoss;
     }
 
     /** Whether the update of a batch of this shape reads the pixels (in epochs without shifts). */
