@@ -64,7 +64,7 @@ public final class ComputeOptions {
 
     boolean useVectorApi() {
         return switch (vectorApi) {
-            case AUTO -> Simd.vectorApiAvailable() && Simd.hardwareFma();
+            case AUTO -> Simd.vectorKernelsByDefault();
             case OFF -> false;
             case ON -> {
                 if (!Simd.vectorApiAvailable()) {

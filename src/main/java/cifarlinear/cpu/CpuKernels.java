@@ -10,7 +10,7 @@ import cifarlinear.data.Flip;
  * contiguous floats, and every float array in a loop is indexed by the same loop variable with
  * no offset (matrices are arrays of rows), so C2 can vectorize without proving that arrays do
  * not overlap. Fused multiply-add chains over four inputs save loads and stores of the output
- * ({@link #fma}).
+ * ({@link Simd#fma}).
  *
  * <p>Each output element is computed in an order fixed by the shapes alone, so results are
  * bitwise identical for any split of the work between threads.
@@ -27,17 +27,7 @@ import cifarlinear.data.Flip;
  * {@link CpuReference} holds a plain version of each kernel for the tests.
  */
 public final class CpuKernels {
-    private static final boolean FMA = Simd.hardwareFma();
-
     private CpuKernels() {
-    }
-
-    /**
-     * a · b + c, rounded once where the CPU has fused multiply-adds; elsewhere rounded twice, since
-     * {@link Math#fma} would be computed in software there ({@link Simd#hardwareFma}).
-     */
-    private static float fma(float a, float b, float c) {
-        return FMA ? Math.fma(a, b, c) : a * b + c;
     }
 
     /**
@@ -148,7 +138,7 @@ public final class CpuKernels {
                 float w3 = wk[j + 3];
                 float[] sk = s[k];
                 for (int i = 0; i < m; i++) {
-                    sk[i] = fma(w3, x3[i], fma(w2, x2[i], fma(w1, x1[i], fma(w0, x0[i], sk[i]))));
+                    sk[i] = Simd.fma(w3, x3[i], Simd.fma(w2, x2[i], Simd.fma(w1, x1[i], Simd.fma(w0, x0[i], sk[i]))));
                 }
             }
         }
@@ -158,7 +148,7 @@ public final class CpuKernels {
                 float w0 = w[k][j];
                 float[] sk = s[k];
                 for (int i = 0; i < m; i++) {
-                    sk[i] = fma(w0, x0[i], sk[i]);
+                    sk[i] = Simd.fma(w0, x0[i], sk[i]);
                 }
             }
         }
@@ -187,14 +177,15 @@ public final class CpuKernels {
                 float c2 = ck[i + 2];
                 float c3 = ck[i + 3];
                 for (int j = j0; j < j1; j++) {
-                    wk[j] = fma(c3, x3[j], fma(c2, x2[j], fma(c1, x1[j], fma(c0, x0[j], wk[j]))));
+                    wk[j] = Simd.fma(c3, x3[j],
+                            Simd.fma(c2, x2[j], Simd.fma(c1, x1[j], Simd.fma(c0, x0[j], wk[j]))));
                 }
             }
             for (; i < m; i++) {
                 float[] x0 = x[i];
                 float c0 = ck[i];
                 for (int j = j0; j < j1; j++) {
-                    wk[j] = fma(c0, x0[j], wk[j]);
+                    wk[j] = Simd.fma(c0, x0[j], wk[j]);
                 }
             }
         }

@@ -22,6 +22,22 @@ public final class Simd {
         return FMA;
     }
 
+    /**
+     * a · b + c, rounded once where the CPU has fused multiply-adds; elsewhere rounded twice, since
+     * {@link Math#fma} would be computed in software there ({@link #hardwareFma}).
+     */
+    public static float fma(float a, float b, float c) {
+        return FMA ? Math.fma(a, b, c) : a * b + c;
+    }
+
+    /**
+     * Whether the Vector API kernels are the ones to use unless told otherwise: the module is in the
+     * runtime and the CPU has the fused multiply-adds they are made of.
+     */
+    public static boolean vectorKernelsByDefault() {
+        return vectorApiAvailable() && FMA;
+    }
+
     private static boolean readUseFma() {
         try {
             var bean = java.lang.management.ManagementFactory.getPlatformMXBean(

@@ -23,7 +23,7 @@ public record MachineLimits(double peakGflops, double streamGBps, int threads, b
     }
 
     public static MachineLimits measure(int threads) {
-        boolean simd = Simd.vectorApiAvailable() && Simd.hardwareFma();
+        boolean simd = Simd.vectorKernelsByDefault();
         // Short runs first, so that the loops are compiled before they are timed.
         for (int t = 0; t < 3; t++) {
             if (simd) {
@@ -70,16 +70,15 @@ public record MachineLimits(double peakGflops, double streamGBps, int threads, b
             float a0 = 1, a1 = 1, a2 = 1, a3 = 1, a4 = 1, a5 = 1, a6 = 1, a7 = 1;
             float m = 0.9999f;
             float c = 0.0001f;
-            boolean fma = Simd.hardwareFma();
             for (long i = 0; i < iters; i++) {
-                a0 = fma ? Math.fma(a0, m, c) : a0 * m + c;
-                a1 = fma ? Math.fma(a1, m, c) : a1 * m + c;
-                a2 = fma ? Math.fma(a2, m, c) : a2 * m + c;
-                a3 = fma ? Math.fma(a3, m, c) : a3 * m + c;
-                a4 = fma ? Math.fma(a4, m, c) : a4 * m + c;
-                a5 = fma ? Math.fma(a5, m, c) : a5 * m + c;
-                a6 = fma ? Math.fma(a6, m, c) : a6 * m + c;
-                a7 = fma ? Math.fma(a7, m, c) : a7 * m + c;
+                a0 = Simd.fma(a0, m, c);
+                a1 = Simd.fma(a1, m, c);
+                a2 = Simd.fma(a2, m, c);
+                a3 = Simd.fma(a3, m, c);
+                a4 = Simd.fma(a4, m, c);
+                a5 = Simd.fma(a5, m, c);
+                a6 = Simd.fma(a6, m, c);
+                a7 = Simd.fma(a7, m, c);
             }
             sink = a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7;
             return 2.0 * 8 * iters;
