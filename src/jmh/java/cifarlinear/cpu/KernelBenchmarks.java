@@ -36,6 +36,7 @@ public class KernelBenchmarks {
     @Param({"100", "1000"})
     int batch;
 
+    /** vector: the Vector API kernels for this machine; vector-16, vector-32: with the blocks for that many registers. */
     @Param({"vector", "auto"})
     String kernels;
 
@@ -58,7 +59,13 @@ public class KernelBenchmarks {
     @Setup
     public void setup() {
         SplittableRandom rng = new SplittableRandom(1);
-        products = kernels.equals("vector") ? new VectorKernels() : new Products.AutoVectorized();
+        products = switch (kernels) {
+            case "vector" -> new VectorKernels();
+            case "vector-16" -> new VectorKernels(16);
+            case "vector-32" -> new VectorKernels(32);
+            case "auto" -> new Products.AutoVectorized();
+            default -> throw new IllegalArgumentException("kernels: vector, vector-16, vector-32 or auto, not " + kernels);
+        };
         scratch = products.scratch(classes, d, batch);
         w = matrix(classes, d, rng);
         x = matrix(batch, d, rng);

@@ -22,7 +22,10 @@ import java.util.concurrent.TimeUnit;
  * them, both ways it can: {@code rows}, where the gather writes the batch's rows and the update
  * reads them, half of them written on the other core; {@code pixels}, where each thread gathers
  * into rows of its own and the update reads the pixels and normalizes them again
- * ({@link Products#updateFromPixels}).
+ * ({@link Products#updateFromPixels}); {@code auto}, whichever of the two the backend would take.
+ * {@code registers}: the Vector API kernels' blocks for this machine, or those for 16 or 32 vector
+ * registers ({@link VectorKernels#VectorKernels(int)}), e.g. both in a JVM run with
+ * {@code -XX:UseAVX=2}, which has 16.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,6 +36,9 @@ import java.util.concurrent.TimeUnit;
 public class StepBenchmark {
     @Param({"rows", "pixels"})
     String update;
+
+    @Param({"machine"})
+    String registers;
 
     @Param({"100", "500"})
     int batch;
@@ -63,7 +69,14 @@ public class StepBenchmark {
     public void setup() {
         int threads = Runtime.getRuntime().availableProcessors();
         pool = new WorkerPool(threads);
-        products = Simd.products(Simd.vectorApiAvailable());
+        products = switch (registers) {
+            case "machine" -> Simd.products(Simd.vectorApiAvailable());
+            case "16", "32" -> new VectorKernels(Integer.parseInt(registers));
+            default -> throw new IllegalArgumentException("registers: machine, 16 or 32, not " + registers);
+        };
+        if (update.equals("auto")) {
+            update = CpuBackend.readsPixels(products, classes, d, batch) ? "pixels" : "rows";
+        }
         SplittableRandom rng = new SplittableRandom(1);
         w = new float[classes][d];
         x = new float[batch][d];

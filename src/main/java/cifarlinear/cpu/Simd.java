@@ -10,6 +10,7 @@ public final class Simd {
     }
 
     private static final boolean FMA = readUseFma();
+    private static final int REGISTERS = readVectorRegisters();
 
     /**
      * Whether this CPU does fused multiply-adds in hardware, as HotSpot found at start-up (its
@@ -36,6 +37,28 @@ public final class Simd {
      */
     public static boolean vectorKernelsByDefault() {
         return vectorApiAvailable() && FMA;
+    }
+
+    /**
+     * The vector registers compiled code has: 16 on x86 without AVX-512 (HotSpot's {@code UseAVX}
+     * below 3: AVX2 and older, most laptops), else 32 (AVX-512, and ARM's NEON and SVE).
+     */
+    public static int vectorRegisters() {
+        return REGISTERS;
+    }
+
+    private static int readVectorRegisters() {
+        String arch = System.getProperty("os.arch", "");
+        if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+            return 32;
+        }
+        try {
+            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            return bean != null && Integer.parseInt(bean.getVMOption("UseAVX").getValue()) >= 3 ? 32 : 16;
+        } catch (RuntimeException | LinkageError e) {
+            return 16;
+        }
     }
 
     private static boolean readUseFma() {

@@ -190,6 +190,33 @@ class CpuKernelsTest {
         }
     }
 
+    /** The blocks for 16 vector registers against those for 32: the same scores and weights, bit for bit. */
+    @ParameterizedTest
+    @CsvSource({"10, 37, 3072, 0, 37", "10, 12, 3072, 0, 12", "5, 3, 3072, 0, 3", "20, 11, 3070, 1, 11",
+            "100, 9, 1100, 0, 9", "7, 6, 640, 0, 6", "10, 1, 3072, 0, 1"})
+    void blocksForSixteenRegistersGiveTheSameBits(int k, int m, int d, int i0, int i1) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Simd.vectorApiAvailable(), "no Vector API here");
+        Products wide = new VectorKernels(32);
+        Products narrow = new VectorKernels(16);
+        assertThat(narrow.describe()).endsWith(", 16 registers");
+        float[][] w = matrix(k, d, 11);
+        float[][] x = matrix(m, d, 12);
+        float[][] c = matrix(k, m, 13);
+        float[][] s32 = new float[k][i1 - i0];
+        float[][] s16 = new float[k][i1 - i0];
+        wide.scores(w, k, d, x, i0, i1, s32, wide.scratch(k, d, i1 - i0));
+        narrow.scores(w, k, d, x, i0, i1, s16, narrow.scratch(k, d, i1 - i0));
+        float[][] w32 = copy(w);
+        float[][] w16 = copy(w);
+        wide.update(w32, k, x, m, c, 0.97f, 0, d);
+        narrow.update(w16, k, x, m, c, 0.97f, 0, d);
+        for (int r = 0; r < k; r++) {
+            assertThat(s16[r]).as("scores of class %d", r).containsExactly(s32[r]);
+            assertThat(w16[r]).as("weights of class %d", r).containsExactly(w32[r]);
+        }
+        assertThat(narrow.updatesFromPixels(k, d)).isFalse();
+    }
+
     /** The update from the pixels, flips included, against the gather and the update from its rows: bit for bit. */
     @ParameterizedTest
     @CsvSource({"10, 37, 0, 3072", "10, 1, 0, 3072", "20, 16, 512, 1024", "100, 5, 2048, 3072"})

@@ -35,7 +35,7 @@ class VectorWidthsTest {
             throws IOException, InterruptedException {
         Run r = run(useAvx, Check.class.getName());
         assertThat(r.exit).as(r.out).isZero();
-        assertThat(r.out).contains("lanes " + lanes + ", hardware fma " + fma + ": the same weights");
+        assertThat(r.out).contains("lanes " + lanes + ", 16 registers, hardware fma " + fma + ": the same weights");
     }
 
     @Test
@@ -85,7 +85,8 @@ class VectorWidthsTest {
             }
             double rel = Math.sqrt(num / den);
             int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
-            System.out.println("lanes " + lanes + ", hardware fma " + Simd.hardwareFma() + ": "
+            System.out.println("lanes " + lanes + ", " + Simd.vectorRegisters() + " registers, hardware fma "
+                    + Simd.hardwareFma() + ": "
                     + (rel < 1e-5 ? "the same weights" : "weights differ") + " (" + rel + ")");
             System.exit(rel < 1e-5 ? 0 : 1);
         }
