@@ -91,6 +91,7 @@ public final class CompareCommand implements Callable<Integer> {
         }
         base.checkAgainst(data.train().size() - base.val(), data.train().size());
         Splits splits = Splits.of(data, base.val(), base.seed());
+        compute.noteDevice();
         RunConfigs.DataFacts facts = RunConfigs.DataFacts.of(dataOptions, resolved, data);
         List<TrainConfig> configs = List.of(softmax, sigmoid);
         List<String> names = List.of("softmax", "sigmoid");

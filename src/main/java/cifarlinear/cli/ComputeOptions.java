@@ -120,6 +120,16 @@ public final class ComputeOptions {
                 useVectorApi()) : KernelWarmup.none();
     }
 
+    /**
+     * With {@code --device auto} and no usable GPU, says so now (once), before the command prints
+     * its table, rather than between the table's lines when the backend is made.
+     */
+    void noteDevice() {
+        if (device == Device.AUTO && !Cuda.probe().usable()) {
+            noteFallback("no usable GPU: " + Cuda.probe().problem());
+        }
+    }
+
     private Backend cpu(java.util.List<LinearModel> models, double[] lambdas, int batch) {
         return new CpuBackend(models, lambdas, batch, threads(), useVectorApi());
     }

@@ -141,6 +141,7 @@ public final class SweepCommand implements Callable<Integer> {
             p.config().checkAgainst(data.train().size() - val, data.train().size());
         }
         Splits splits = Splits.of(data, val, seed);
+        compute.noteDevice();
         RunConfigs.DataFacts facts = RunConfigs.DataFacts.of(dataOptions, resolved, data);
 
         List<List<Point>> groups = groups(grid);

@@ -156,6 +156,7 @@ public final class TrainCommand implements Callable<Integer> {
     private int train(PrintWriter stdout, TrainConfig config, Splits splits, CifarData data, RunFolder folder,
                       Map<String, Object> configJson, Trainer.State start) throws IOException {
         Path dir = folder.dir();
+        compute.noteDevice();
         TrainProgress progress = new TrainProgress(stdout, Terminal.interactive() && !noProgress, folder,
                 splits.val().size() > 0);
         if (start.epoch() > 0 || start.step() > 0) {
