@@ -76,6 +76,11 @@ public final class Simd {
         return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
     }
 
+    /** The kernels the CPU backend uses by default here, as training's CPU line names them. */
+    public static String defaultKernels() {
+        return products(vectorKernelsByDefault()).describe();
+    }
+
     static Products products(boolean vectorApi) {
         if (vectorApi && !vectorApiAvailable()) {
             throw new IllegalStateException("the Vector API (jdk.incubator.vector) is not in this Java runtime");

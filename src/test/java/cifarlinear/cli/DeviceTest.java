@@ -49,6 +49,7 @@ class DeviceTest {
         CliRun r = CliRun.of("doctor");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("Java: " + Runtime.version()).contains("NVIDIA driver: ")
+                .contains("; kernels: " + cifarlinear.cpu.Simd.defaultKernels() + "\n")
                 .contains("No usable GPU: " + Cuda.probe().problem() + ". Training runs on the CPU.");
         CliRun required = CliRun.of("doctor", "--require-gpu");
         assertThat(required.exitCode()).isEqualTo(1);
