@@ -22,7 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * compiler keeps half of them in memory, loading and storing each on every iteration; there the
  * update goes 5 classes at a time (ten accumulators) and reads the gathered rows, since the update
  * from pixels needs more registers still. The block shape does not change a single bit of the
- * results.
+ * results. The scores keep their blocks of 4 × 5 there: blocks of 2 × 5 were not clearly faster,
+ * as the compiler loads all seven vectors of an iteration before its ten multiply-adds and so
+ * still keeps some sums in memory.
  *
  * <p>Lanes are summed in a fixed tree rather than with {@code reduceLanes}, whose order is
  * unspecified, so results do not depend on whether a method has been compiled yet; every score
@@ -36,19 +38,6 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class VectorKernels extends Products {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-    /** Blocks of ten accumulators rather than twenty: for machines with 16 vector registers. */
-    private final boolean fewRegisters;
-
-    /** Blocks for this machine's vector registers ({@link Simd#vectorRegisters}). */
-    VectorKernels() {
-        this(Simd.vectorRegisters());
-    }
-
-    /** Blocks for {@code registers} vector registers: the smaller ones below 32. */
-    VectorKernels(int registers) {
-        this.fewRegisters = registers < 32;
-    }
-
     private static final int L = SPECIES.length();
     /**
      * L bytes, widened to L floats; null with 4 lanes (128-bit vectors), where there is no vector of
@@ -63,6 +52,19 @@ final class VectorKernels extends Products {
 
     /** Features per tile of the scores: ten classes' tile of W is 20 KB. */
     private static final int TILE = Math.max(L, 512 / L * L);
+
+    /** The update five classes at a time (ten accumulators, not twenty): for 16 vector registers. */
+    private final boolean fewRegisters;
+
+    /** Blocks for this machine's vector registers ({@link Simd#vectorRegisters}). */
+    VectorKernels() {
+        this(Simd.vectorRegisters());
+    }
+
+    /** Blocks for {@code registers} vector registers: the smaller ones below 32. */
+    VectorKernels(int registers) {
+        this.fewRegisters = registers < 32;
+    }
 
     /** Accumulators of the score blocks waiting between tiles or for their sums. */
     @Override
@@ -233,8 +235,6 @@ final class VectorKernels extends Products {
      * stays in the L1 cache while every block of samples passes over it. Between tiles each
      * block's accumulators wait in {@code acc}, so every lane sums its features in the same order
      * as without tiles. Samples past the last block of four go in blocks of 2 × 5, then one by one.
-     * (With 16 vector registers the compiler keeps some of the twenty accumulators in memory; blocks
-     * of 2 × 5 were measured no faster there, as it loads all seven vectors of an iteration first.)
      */
     private static void scoresByFive(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out,
                                      float[] acc) {
@@ -254,94 +254,61 @@ final class VectorKernels extends Products {
         }
         int i = i0 + 4 * groups;
         for (; i + 2 <= i1; i += 2) {
+            float[] x0 = x[i];
+            float[] x1 = x[i + 1];
+            int o = i - i0;
             for (int k = 0; k < classes; k += 5) {
-                twoByFive(w, k, d, dv, 0, dv, x, i, out, i - i0, acc, 0);
+                float[] w0 = w[k];
+                float[] w1 = w[k + 1];
+                float[] w2 = w[k + 2];
+                float[] w3 = w[k + 3];
+                float[] w4 = w[k + 4];
+                FloatVector a00 = FloatVector.zero(SPECIES);
+                FloatVector a01 = a00;
+                FloatVector a10 = a00;
+                FloatVector a11 = a00;
+                FloatVector a20 = a00;
+                FloatVector a21 = a00;
+                FloatVector a30 = a00;
+                FloatVector a31 = a00;
+                FloatVector a40 = a00;
+                FloatVector a41 = a00;
+                for (int j = 0; j < dv; j += L) {
+                    FloatVector y0 = FloatVector.fromArray(SPECIES, x0, j);
+                    FloatVector y1 = FloatVector.fromArray(SPECIES, x1, j);
+                    FloatVector v = FloatVector.fromArray(SPECIES, w0, j);
+                    a00 = v.fma(y0, a00);
+                    a01 = v.fma(y1, a01);
+                    v = FloatVector.fromArray(SPECIES, w1, j);
+                    a10 = v.fma(y0, a10);
+                    a11 = v.fma(y1, a11);
+                    v = FloatVector.fromArray(SPECIES, w2, j);
+                    a20 = v.fma(y0, a20);
+                    a21 = v.fma(y1, a21);
+                    v = FloatVector.fromArray(SPECIES, w3, j);
+                    a30 = v.fma(y0, a30);
+                    a31 = v.fma(y1, a31);
+                    v = FloatVector.fromArray(SPECIES, w4, j);
+                    a40 = v.fma(y0, a40);
+                    a41 = v.fma(y1, a41);
+                }
+                a00.intoArray(acc, 0);
+                a01.intoArray(acc, L);
+                a10.intoArray(acc, 2 * L);
+                a11.intoArray(acc, 3 * L);
+                a20.intoArray(acc, 4 * L);
+                a21.intoArray(acc, 5 * L);
+                a30.intoArray(acc, 6 * L);
+                a31.intoArray(acc, 7 * L);
+                a40.intoArray(acc, 8 * L);
+                a41.intoArray(acc, 9 * L);
+                finish(w, k, 5, d, dv, x, i, 2, out, o, acc, 0);
             }
         }
         for (; i < i1; i++) {
             for (int k = 0; k < classes; k++) {
                 out[k][i - i0] = dot(w[k], x[i], dv, d);
             }
-        }
-    }
-
-    /**
-     * Features {@code [t0, t1)} of the scores of samples {@code [i, i + 2)} for classes
-     * {@code [k, k + 5)}: {@link #fourByFive} for two samples, with ten accumulators.
-     */
-    private static void twoByFive(float[][] w, int k, int d, int dv, int t0, int t1, float[][] x, int i,
-                                  float[][] out, int o, float[] acc, int at) {
-        float[] x0 = x[i];
-        float[] x1 = x[i + 1];
-        float[] w0 = w[k];
-        float[] w1 = w[k + 1];
-        float[] w2 = w[k + 2];
-        float[] w3 = w[k + 3];
-        float[] w4 = w[k + 4];
-        FloatVector a00;
-        FloatVector a01;
-        FloatVector a10;
-        FloatVector a11;
-        FloatVector a20;
-        FloatVector a21;
-        FloatVector a30;
-        FloatVector a31;
-        FloatVector a40;
-        FloatVector a41;
-        if (t0 == 0) {
-            a00 = FloatVector.zero(SPECIES);
-            a01 = a00;
-            a10 = a00;
-            a11 = a00;
-            a20 = a00;
-            a21 = a00;
-            a30 = a00;
-            a31 = a00;
-            a40 = a00;
-            a41 = a00;
-        } else {
-            a00 = FloatVector.fromArray(SPECIES, acc, at);
-            a01 = FloatVector.fromArray(SPECIES, acc, at + L);
-            a10 = FloatVector.fromArray(SPECIES, acc, at + 2 * L);
-            a11 = FloatVector.fromArray(SPECIES, acc, at + 3 * L);
-            a20 = FloatVector.fromArray(SPECIES, acc, at + 4 * L);
-            a21 = FloatVector.fromArray(SPECIES, acc, at + 5 * L);
-            a30 = FloatVector.fromArray(SPECIES, acc, at + 6 * L);
-            a31 = FloatVector.fromArray(SPECIES, acc, at + 7 * L);
-            a40 = FloatVector.fromArray(SPECIES, acc, at + 8 * L);
-            a41 = FloatVector.fromArray(SPECIES, acc, at + 9 * L);
-        }
-        for (int j = t0; j < t1; j += L) {
-            FloatVector y0 = FloatVector.fromArray(SPECIES, x0, j);
-            FloatVector y1 = FloatVector.fromArray(SPECIES, x1, j);
-            FloatVector v = FloatVector.fromArray(SPECIES, w0, j);
-            a00 = v.fma(y0, a00);
-            a01 = v.fma(y1, a01);
-            v = FloatVector.fromArray(SPECIES, w1, j);
-            a10 = v.fma(y0, a10);
-            a11 = v.fma(y1, a11);
-            v = FloatVector.fromArray(SPECIES, w2, j);
-            a20 = v.fma(y0, a20);
-            a21 = v.fma(y1, a21);
-            v = FloatVector.fromArray(SPECIES, w3, j);
-            a30 = v.fma(y0, a30);
-            a31 = v.fma(y1, a31);
-            v = FloatVector.fromArray(SPECIES, w4, j);
-            a40 = v.fma(y0, a40);
-            a41 = v.fma(y1, a41);
-        }
-        a00.intoArray(acc, at);
-        a01.intoArray(acc, at + L);
-        a10.intoArray(acc, at + 2 * L);
-        a11.intoArray(acc, at + 3 * L);
-        a20.intoArray(acc, at + 4 * L);
-        a21.intoArray(acc, at + 5 * L);
-        a30.intoArray(acc, at + 6 * L);
-        a31.intoArray(acc, at + 7 * L);
-        a40.intoArray(acc, at + 8 * L);
-        a41.intoArray(acc, at + 9 * L);
-        if (t1 == dv) {
-            finish(w, k, 5, d, dv, x, i, 2, out, o, acc, at);
         }
     }
 
