@@ -123,7 +123,8 @@ public final class BenchCommand implements Callable<Integer> {
                 TrainingBench.Row r = TrainingBench.run(backend, splits, b, warmup, timed, repeats, 0.01f, 0.2,
                         limits);
                 rows.add(r);
-                out.printf(Locale.ROOT, "%-40s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n", r.backend(), r.batch(),
+                out.printf(Locale.ROOT, "%-" + backendWidth + "s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n",
+                        r.backend(), r.batch(),
                         r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
                         100 * r.bandwidthFraction());
                 out.flush();
@@ -160,14 +161,18 @@ public final class BenchCommand implements Callable<Integer> {
             AtomicFiles.writeString(csv, b.toString());
         }
         if (json != null) {
+            Map<String, Object> machine = new LinkedHashMap<>();
+            machine.put("device", limits.device());
+            machine.put("peak_gflops", limits.peakGflops());
+            machine.put("memory_gbps", limits.memoryGBps());
+            machine.put("cores", Runtime.getRuntime().availableProcessors());
+            machine.put("java", Runtime.version().toString());
+            machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("machine", Map.of("device", limits.device(), "peak_gflops", limits.peakGflops(),
-                    "memory_gbps", limits.memoryGBps(), "cores", Runtime.getRuntime().availableProcessors(),
-                    "java", Runtime.version().toString(),
-                    "os", System.getProperty("os.name") + " " + System.getProperty("os.arch")));
+            m.put("machine", machine);
             m.put("data", data.description());
             m.put("train_images", splits.train().size());
-            m.put("results", rows);
+            m.put("results", rows.stream().map(BenchCommand::fields).toList());
             m.put("products_alone", productRows);
             AtomicFiles.writeString(json, Json.write(m));
         }
@@ -178,6 +183,25 @@ public final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A row's figures under the names of the CSV file's columns and of the RESULT lines. */
+    private static Map<String, Object> fields(TrainingBench.Row r) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("backend", r.backend());
+        f.put("batch", r.batch());
+        f.put("steps", r.steps());
+        f.put("seconds", r.seconds());
+        f.put("images_per_second", r.imagesPerSecond());
+        f.put("epoch_seconds", r.epochSeconds());
+        f.put("gflops", r.gflops());
+        f.put("flop_fraction", r.flopFraction());
+        f.put("gbps", r.gbps());
+        f.put("bandwidth_fraction", r.bandwidthFraction());
+        return f;
+    }
+
+    /** Characters of the table's first column. */
+    private int backendWidth = 40;
+
     /** The limits of the device the backend computes on, measured once, with the table's header. */
     private Limits measureLimits(PrintWriter out, Backend backend) {
         out.println("Measuring this machine's limits …");
@@ -186,8 +210,10 @@ public final class BenchCommand implements Callable<Integer> {
                 : MachineLimits.measure(compute.threads()).limits();
         out.println(limits.summary());
         out.println();
-        out.println("backend                                  batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  "
-                + "of memory");
+        // As wide as the backend's name (every row has the same), and at least as wide as it used to be.
+        backendWidth = Math.max(40, backend.description().length());
+        out.printf("%-" + backendWidth + "s batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  of memory%n",
+                "backend");
         out.flush();
         return limits;
     }
