@@ -40,14 +40,18 @@ public final class DownloadCommand implements Callable<Integer> {
             description = "Where to put it (default: the data folder, $CIFAR_LINEAR_DATA or ~/.cache/cifar-linear).")
     Path dir;
 
-    @Option(names = "--mirror", paramLabel = "URL", defaultValue = Download.OFFICIAL,
-            description = "Fetch from this address instead, a mirror with the official file names (default: "
-                    + "${DEFAULT-VALUE}).")
+    @Option(names = "--mirror", paramLabel = "URL|DIR", defaultValue = Download.OFFICIAL,
+            description = "Fetch from this address instead, a mirror with the official file names: http(s), or a "
+                    + "folder (or file: URL) that holds them (default: ${DEFAULT-VALUE}).")
     String mirror;
 
     @Override
     public Integer call() {
         Download.Archive archive = archive();
+        if (!Download.supported(mirror)) {
+            throw cifarlinear.UserError.usage("--mirror " + mirror + ": give an http or https address, a folder, or a "
+                    + "file: URL");
+        }
         Path target = dir != null ? dir : DataSources.defaultFolder();
         PrintWriter out = spec.commandLine().getOut();
         out.printf("Downloading %s from %s into %s%n", archive.fileName, mirror, target);

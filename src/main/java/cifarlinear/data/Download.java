@@ -19,9 +19,11 @@ import java.util.HexFormat;
 import java.util.Locale;
 
 /**
- * Fetches an official CIFAR archive. The bytes go to {@code NAME.part} beside the target, a
- * download that stopped resumes from where it stopped (an HTTP range request), and only a file
- * whose MD5 matches the one published on the CIFAR page is renamed to its final name.
+ * Fetches an official CIFAR archive, over HTTP(S) or from a folder that holds the official files
+ * (a path or a {@code file:} URL: a lab's shared copy, a USB stick). The bytes go to
+ * {@code NAME.part} beside the target, a download that stopped resumes from where it stopped (an
+ * HTTP range request), and only a file whose MD5 matches the one published on the CIFAR page is
+ * renamed to its final name.
  */
 public final class Download {
     public static final String OFFICIAL = "https://www.cs.toronto.edu/~kriz/";
@@ -55,7 +57,23 @@ public final class Download {
     }
 
     /**
-     * Downloads {@code base + name} into {@code dir}, resuming a partial download.
+     * Whether {@code base} is a source {@link #fetch} can read: an http or https address, a
+     * {@code file:} URL, or a path (anything without a scheme of two letters or more).
+     */
+    public static boolean supported(String base) {
+        String scheme = scheme(base);
+        return scheme == null || scheme.equals("http") || scheme.equals("https") || scheme.equals("file");
+    }
+
+    /** The URL scheme of {@code base} in lowercase, or null for a path (C: is a drive, not a scheme). */
+    private static String scheme(String base) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]+):").matcher(base);
+        return m.find() ? m.group(1).toLowerCase(Locale.ROOT) : null;
+    }
+
+    /**
+     * Downloads {@code base + name} into {@code dir}, resuming a partial download; or copies it
+     * from the folder {@code base} (a path or a {@code file:} URL).
      *
      * @return the downloaded file
      * @throws UserError when the transfer fails (the partial file stays, for the next try), the MD5
@@ -74,12 +92,25 @@ public final class Download {
                 throw UserError.failure(target + " exists and its MD5 is " + have + ", not the published " + md5
                         + "; move it away to download again");
             }
-            URI uri = URI.create(base.endsWith("/") ? base + name : base + "/" + name);
-            transfer(uri, part, progress);
+            String scheme = scheme(base);
+            Object source;
+            if (scheme == null || scheme.equals("file")) {
+                Path folder;
+                try {
+                    folder = scheme == null ? Path.of(base) : Path.of(URI.create(base));
+                } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
+                    throw UserError.failure(base + ": not a folder this machine can read (" + describe(e) + ")");
+                }
+                source = folder.resolve(name);
+                copy((Path) source, part, progress);
+            } else {
+                source = URI.create(base.endsWith("/") ? base + name : base + "/" + name);
+                transfer((URI) source, part, progress);
+            }
             String have = md5(part);
             if (!have.equals(md5)) {
                 Files.delete(part);
-                throw UserError.failure(uri + ": the download's MD5 is " + have + ", not the published " + md5
+                throw UserError.failure(source + ": the download's MD5 is " + have + ", not the published " + md5
                         + "; removed it, run the command again to retry");
             }
             try {
@@ -90,6 +121,30 @@ public final class Download {
             return target;
         } catch (IOException e) {
             throw UserError.failure("cannot write to " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Copies the mirror's file to {@code part}. */
+    private static void copy(Path source, Path part, Progress progress) {
+        if (!Files.isRegularFile(source)) {
+            throw UserError.failure(source + ": no such file in the mirror folder (it should hold the official "
+                    + "archives under their own names)");
+        }
+        long done = 0;
+        try (InputStream in = Files.newInputStream(source);
+             OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     StandardOpenOption.TRUNCATE_EXISTING)) {
+            progress.start(0, Files.size(source));
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                done += n;
+                progress.advance(done);
+            }
+        } catch (IOException e) {
+            throw UserError.failure(source + ": the copy stopped after " + done + " bytes (" + describe(e)
+                    + "); run the command again to retry");
         }
     }
 

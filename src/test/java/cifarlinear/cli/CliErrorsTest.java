@@ -100,4 +100,27 @@ class CliErrorsTest {
         assertThat(CliRun.of("--help").exitCode()).isZero();
         assertThat(CliRun.of("train", "--help").out()).contains("--decay-every").contains("--flip");
     }
+
+    @Test
+    void aDownloadMirrorThatIsNeitherAnAddressNorAFolderIsOneLine() throws Exception {
+        CliRun ftp = CliRun.of("download", "--mirror", "ftp://example.org/cifar/", "--dir", dir.toString());
+        assertThat(ftp.exitCode()).isEqualTo(2);
+        assertThat(ftp.errLines()).containsExactly("cifar-linear download: --mirror ftp://example.org/cifar/: give an "
+                + "http or https address, a folder, or a file: URL");
+        Path mirror = Files.createDirectories(dir.resolve("mirror"));
+        Path into = dir.resolve("data");
+        CliRun empty = CliRun.of("download", "--mirror", mirror.toUri().toString(), "--dir", into.toString());
+        assertThat(empty.exitCode()).isEqualTo(1);
+        assertThat(empty.errLines()).containsExactly("cifar-linear download: "
+                + mirror.resolve("cifar-10-binary.tar.gz") + ": no such file in the mirror folder (it should hold the "
+                + "official archives under their own names)");
+        Files.writeString(mirror.resolve("cifar-10-binary.tar.gz"), "not the archive");
+        CliRun wrong = CliRun.of("download", "--mirror", mirror.toString(), "--dir", into.toString());
+        assertThat(wrong.exitCode()).isEqualTo(1);
+        assertThat(wrong.errLines()).hasSize(1);
+        assertThat(wrong.errLines()[0]).contains("the download's MD5 is").contains("not the published");
+        try (var left = Files.list(into)) {
+            assertThat(left).isEmpty();
+        }
+    }
 }

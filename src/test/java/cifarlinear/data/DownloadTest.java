@@ -153,4 +153,45 @@ class DownloadTest {
         assertThatThrownBy(() -> Download.fetch(base, "archive.tar.gz", "x", dir, QUIET))
                 .isInstanceOf(UserError.class).hasMessageContaining("cannot connect");
     }
+
+    @Test
+    void copiesFromAFolderOrAFileUrl() throws Exception {
+        Path mirror = Files.createDirectories(dir.resolve("mirror"));
+        Files.write(mirror.resolve("archive.tar.gz"), payload);
+        Path into = dir.resolve("data");
+        Path f = Download.fetch(mirror.toString(), "archive.tar.gz", md5(), into, QUIET);
+        assertThat(f).isEqualTo(into.resolve("archive.tar.gz"));
+        assertThat(Files.readAllBytes(f)).isEqualTo(payload);
+        assertThat(into.resolve("archive.tar.gz.part")).doesNotExist();
+        Path other = dir.resolve("other");
+        assertThat(Files.readAllBytes(Download.fetch(mirror.toUri().toString(), "archive.tar.gz", md5(), other,
+                QUIET))).isEqualTo(payload);
+        assertThat(ranges).isEmpty();
+    }
+
+    @Test
+    void aFolderWithoutTheFileOrAWrongCopyIsOneLine() throws Exception {
+        Path mirror = Files.createDirectories(dir.resolve("mirror"));
+        assertThatThrownBy(() -> Download.fetch(mirror.toString(), "archive.tar.gz", md5(), dir, QUIET))
+                .isInstanceOf(UserError.class)
+                .hasMessage(mirror.resolve("archive.tar.gz") + ": no such file in the mirror folder (it should hold "
+                        + "the official archives under their own names)");
+        Files.writeString(mirror.resolve("archive.tar.gz"), "not it");
+        assertThatThrownBy(() -> Download.fetch(mirror.toString(), "archive.tar.gz", md5(), dir, QUIET))
+                .isInstanceOf(UserError.class).hasMessageContaining(": the download's MD5 is");
+        assertThat(dir.resolve("archive.tar.gz")).doesNotExist();
+        assertThat(dir.resolve("archive.tar.gz.part")).doesNotExist();
+        assertThat(Files.readString(mirror.resolve("archive.tar.gz"))).isEqualTo("not it");
+    }
+
+    @Test
+    void whatItCanRead() {
+        assertThat(Download.supported("https://example.org/cifar/")).isTrue();
+        assertThat(Download.supported("http://10.0.0.1:8080")).isTrue();
+        assertThat(Download.supported("file:///srv/cifar")).isTrue();
+        assertThat(Download.supported("/srv/cifar")).isTrue();
+        assertThat(Download.supported("C:\\data\\cifar")).isTrue();
+        assertThat(Download.supported("ftp://example.org/cifar")).isFalse();
+        assertThat(Download.supported("s3://bucket/cifar")).isFalse();
+    }
 }
