@@ -120,7 +120,7 @@ public final class TrainCommand implements Callable<Integer> {
                 throw UserError.usage(option + " cannot be given with --resume: the run keeps its own options");
             }
         }
-        RunFolder folder = RunFolder.existing(resume);
+        RunFolder folder = RunFolder.existing(resume, "--resume");
         Map<String, Object> configJson = folder.readConfig();
         options.apply(configJson, dataOptions, resume);
         TrainConfig config = options.config();

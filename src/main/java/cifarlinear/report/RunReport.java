@@ -59,7 +59,7 @@ public final class RunReport {
 
     /** Writes the figures and report.html into the run folder; returns the report's path. */
     public static Path write(Path dir) throws IOException {
-        RunFolder folder = RunFolder.existing(dir);
+        RunFolder folder = RunFolder.existing(dir, null);
         Map<String, Object> config = folder.readConfig();
         List<EpochMetrics> history = folder.readMetrics();
         JsonNode summary = folder.readSummary();

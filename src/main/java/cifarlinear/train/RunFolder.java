@@ -87,10 +87,15 @@ public final class RunFolder {
         return new RunFolder(dir);
     }
 
-    /** An existing run folder, to continue the run in it. */
-    public static RunFolder existing(Path dir) {
+    /**
+     * An existing run folder, to continue the run in it or to read it.
+     *
+     * @param option the option that named it, for the error (null when it was an argument)
+     */
+    public static RunFolder existing(Path dir, String option) {
         if (!Files.isRegularFile(dir.resolve(CONFIG))) {
-            throw UserError.usage("--resume: " + dir + " is not a run folder (no " + CONFIG + ")");
+            throw UserError.usage((option == null ? "" : option + ": ") + dir + " is not a run folder (no " + CONFIG
+                    + ")");
         }
         return new RunFolder(dir);
     }

@@ -123,4 +123,14 @@ class CliErrorsTest {
             assertThat(left).isEmpty();
         }
     }
+
+    @Test
+    void aReportOfAFolderThatIsNotARunNamesTheFolderOnly() {
+        CliRun r = CliRun.of("report", dir.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly("cifar-linear report: " + dir + " is not a run folder (no config.json)");
+        CliRun resume = CliRun.of("train", "--resume", dir.toString());
+        assertThat(resume.errLines()).containsExactly("cifar-linear train: --resume: " + dir
+                + " is not a run folder (no config.json)");
+    }
 }
