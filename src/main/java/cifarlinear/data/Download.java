@@ -130,21 +130,29 @@ public final class Download {
             throw UserError.failure(source + ": no such file in the mirror folder (it should hold the official "
                     + "archives under their own names)");
         }
-        long done = 0;
-        try (InputStream in = Files.newInputStream(source);
-             OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                     StandardOpenOption.TRUNCATE_EXISTING)) {
+        long[] done = {0};
+        try (InputStream in = Files.newInputStream(source); OutputStream out = openPart(part, false)) {
             progress.start(0, Files.size(source));
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                out.write(buf, 0, n);
-                done += n;
-                progress.advance(done);
-            }
+            pump(in, out, done, progress);
         } catch (IOException e) {
-            throw UserError.failure(source + ": the copy stopped after " + done + " bytes (" + describe(e)
+            throw UserError.failure(source + ": the copy stopped after " + done[0] + " bytes (" + describe(e)
                     + "); run the command again to retry");
+        }
+    }
+
+    private static OutputStream openPart(Path part, boolean append) throws IOException {
+        return Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
+    }
+
+    /** Copies {@code in} to {@code out}, adding to {@code done[0]} and telling {@code progress} as it goes. */
+    private static void pump(InputStream in, OutputStream out, long[] done, Progress progress) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            out.write(buf, 0, n);
+            done[0] += n;
+            progress.advance(done[0]);
         }
     }
 
@@ -174,25 +182,17 @@ public final class Download {
                 throw UserError.failure(uri + ": the server answered HTTP " + status);
             }
             long length = http.getContentLengthLong();
-            long done = append ? have : 0;
-            long expected = length < 0 ? -1 : done + length;
-            progress.start(done, expected);
-            try (InputStream in = http.getInputStream();
-                 OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                         append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
-                byte[] buf = new byte[1 << 16];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    out.write(buf, 0, n);
-                    done += n;
-                    progress.advance(done);
-                }
+            long[] done = {append ? have : 0};
+            long expected = length < 0 ? -1 : done[0] + length;
+            progress.start(done[0], expected);
+            try (InputStream in = http.getInputStream(); OutputStream out = openPart(part, append)) {
+                pump(in, out, done, progress);
             } catch (IOException e) {
-                throw UserError.failure(uri + ": the transfer stopped after " + done + " bytes (" + describe(e)
+                throw UserError.failure(uri + ": the transfer stopped after " + done[0] + " bytes (" + describe(e)
                         + "); run the command again to resume");
             }
-            if (expected >= 0 && done < expected) {
-                throw UserError.failure(uri + ": the transfer stopped after " + done + " of " + expected
+            if (expected >= 0 && done[0] < expected) {
+                throw UserError.failure(uri + ": the transfer stopped after " + done[0] + " of " + expected
                         + " bytes; run the command again to resume");
             }
         } finally {
