@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 public final class DataOptions {
     @Option(names = "--data", paramLabel = "PATH",
             description = {"CIFAR-10 or CIFAR-100 in any official distribution (binary, python, matlab), as a folder "
-                    + "or the .tar.gz; train/ and test/ image folders or their .zip; or 'synthetic'.",
+                    + "or the .tar.gz; train/ and test/ image folders, or their .zip, .tar, .tar.gz or .tar.xz; or 'synthetic'.",
                     "Default: the data folder ($CIFAR_LINEAR_DATA, else ~/.cache/cifar-linear) when it holds one, "
                             + "else the synthetic set."})
     String data;

@@ -20,7 +20,8 @@ public final class DataSources {
     public static final String SYNTHETIC = "synthetic";
     public static final String ENV_DATA = "CIFAR_LINEAR_DATA";
 
-    private static final List<DataFormat> FORMATS = List.of(new CifarFormat(), new ImageFolderFormat());
+    /** Image folders first: they take a .tar.gz only when it holds image folders, the official formats any other. */
+    private static final List<DataFormat> FORMATS = List.of(new ImageFolderFormat(), new CifarFormat());
 
     private DataSources() {
     }
@@ -74,7 +75,8 @@ public final class DataSources {
         DataFormat format = detect(path);
         if (format == null) {
             throw UserError.usage("--data: " + spec + " is not a data set this program reads (expected a CIFAR-10 "
-                    + "or CIFAR-100 distribution as a folder or .tar.gz, train/ and test/ image folders or their .zip, "
+                    + "or CIFAR-100 distribution as a folder or .tar.gz, train/ and test/ image folders or their .zip, .tar, "
+                    + ".tar.gz or .tar.xz, "
                     + "or 'synthetic')");
         }
         return new Resolved(path, format, null);

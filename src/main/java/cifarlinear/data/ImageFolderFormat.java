@@ -1,7 +1,12 @@
 package cifarlinear.data;
 
 import cifarlinear.UserError;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
 
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,13 +19,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 
 /**
- * Images sorted into class folders, {@code train/<class>/*} and {@code test/<class>/*}, as a folder
- * or as a .zip (optionally under one top-level folder). Files ending in .png, .jpg or .jpeg are
+ * Images sorted into class folders, {@code train/<class>/*} and {@code test/<class>/*}, as a folder,
+ * a .zip, or a tar archive (.tar, .tar.gz or .tgz, .tar.xz or .txz), the archives optionally under
+ * one top-level folder. A .tar.gz is taken for image folders when its first files are images in
+ * such folders, else it is left to {@link CifarFormat}. Files ending in .png, .jpg or .jpeg are
  * read; other files and hidden ones are ignored. Classes are the folder names in sorted order;
  * within a class, files are taken in sorted name order. Every image must be 32 × 32 RGB.
  */
@@ -30,6 +38,8 @@ public final class ImageFolderFormat implements DataFormat {
 
     /** No 32 × 32 image file is anywhere near this large. */
     static final long MAX_IMAGE_BYTES = 1 << 20;
+    /** Image bytes a tar archive may hold in all, since they are read before they are decoded. */
+    static final long MAX_TAR_IMAGE_BYTES = 1L << 30;
 
     /** One image file, located but not yet read. */
     private record Entry(String split, String className, String name, Source source) {
@@ -50,7 +60,14 @@ public final class ImageFolderFormat implements DataFormat {
         if (Files.isDirectory(path)) {
             return Files.isDirectory(path.resolve("train")) && Files.isDirectory(path.resolve("test"));
         }
-        return Files.isRegularFile(path) && path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip");
+        if (!Files.isRegularFile(path)) {
+            return false;
+        }
+        String n = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (n.endsWith(".tar.gz") || n.endsWith(".tgz")) {
+            return startsWithImageFolders(path);
+        }
+        return n.endsWith(".zip") || n.endsWith(".tar") || n.endsWith(".tar.xz") || n.endsWith(".txz");
     }
 
     @Override
@@ -58,9 +75,122 @@ public final class ImageFolderFormat implements DataFormat {
         if (Files.isDirectory(path)) {
             return build(path.toString(), listFolder(path));
         }
-        try (ZipFile zip = openZip(path)) {
-            return build(path.toString(), listZip(path, zip));
+        if (path.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) {
+            try (ZipFile zip = openZip(path)) {
+                return build(path.toString(), listZip(path, zip));
+            }
         }
+        return build(path.toString(), listTar(path));
+    }
+
+    /** A tar archive, uncompressed or compressed with gzip or xz (told by their first bytes). */
+    private static TarArchiveInputStream openTar(Path path) throws IOException {
+        InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+        try {
+            raw.mark(6);
+            byte[] magic = raw.readNBytes(6);
+            raw.reset();
+            InputStream in = raw;
+            if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
+                in = new GZIPInputStream(raw, 1 << 16);
+            } else if (XZCompressorInputStream.matches(magic, magic.length)) {
+                in = new XZCompressorInputStream(raw);
+            }
+            return new TarArchiveInputStream(in);
+        } catch (IOException | RuntimeException e) {
+            raw.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Whether one of the first few files of the archive is an image in {@code train/<class>/} or
+     * {@code test/<class>/}. Stops at the first file too large to be an image (an official CIFAR
+     * archive's first or second), so that it reads little either way.
+     */
+    private static boolean startsWithImageFolders(Path path) {
+        try (TarArchiveInputStream tar = openTar(path)) {
+            int files = 0;
+            TarArchiveEntry e;
+            while (files < 8 && (e = tar.getNextEntry()) != null) {
+                if (!e.isFile()) {
+                    continue;
+                }
+                if (e.getSize() > MAX_IMAGE_BYTES) {
+                    return false;
+                }
+                files++;
+                String[] parts = entryParts(e.getName());
+                if (parts.length >= 3 && isImagePath(parts, parts.length - 3)) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** An entry's name split at its slashes, without a leading "./". */
+    private static String[] entryParts(String name) {
+        return (name.startsWith("./") ? name.substring(2) : name).split("/");
+    }
+
+    /** Whether parts[at ..] are split/class/image (and what comes before them, one folder at most, is not hidden). */
+    private static boolean isImagePath(String[] parts, int at) {
+        return (at == 0 || at == 1 && !hidden(parts[0])) && parts.length == at + 3 && isSplit(parts[at])
+                && !hidden(parts[at + 1]) && !hidden(parts[at + 2]) && ImageDecoder.isImageName(parts[at + 2]);
+    }
+
+    /**
+     * The images of a tar archive, read into memory in one pass: those under {@code train/} and
+     * {@code test/} at its top, or else under one top-level folder, as for a zip.
+     */
+    private static List<Entry> listTar(Path path) {
+        record Found(String prefix, String[] parts, byte[] bytes) {
+        }
+        List<Found> found = new ArrayList<>();
+        long total = 0;
+        try (TarArchiveInputStream tar = openTar(path)) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                String[] parts = entryParts(e.getName());
+                if (!e.isFile() || parts.length < 3 || !isImagePath(parts, parts.length - 3)) {
+                    continue;
+                }
+                String where = path + "!/" + e.getName();
+                if (e.getSize() > MAX_IMAGE_BYTES) {
+                    throw UserError.failure(where + ": " + e.getSize() + " bytes is far too large for a 32×32 image");
+                }
+                total += e.getSize();
+                if (total > MAX_TAR_IMAGE_BYTES) {
+                    throw UserError.failure(path + ": more than " + (MAX_TAR_IMAGE_BYTES >> 20) + " MB of images");
+                }
+                byte[] bytes = tar.readNBytes((int) e.getSize());
+                if (bytes.length != e.getSize()) {
+                    throw UserError.failure(where + ": the archive ends inside this file (truncated?)");
+                }
+                String prefix = parts.length == 4 ? parts[0] + "/" : "";
+                found.add(new Found(prefix, java.util.Arrays.copyOfRange(parts, parts.length - 3, parts.length), bytes));
+            }
+        } catch (EOFException | java.util.zip.ZipException e) {
+            throw UserError.failure(path + ": corrupt or truncated archive ("
+                    + (e.getMessage() == null ? "it ends too soon" : e.getMessage()) + ")");
+        } catch (IOException | IllegalArgumentException e) {
+            throw UserError.failure(path + ": not a readable tar archive (" + e.getMessage() + ")");
+        }
+        String prefix = found.stream().anyMatch(f -> f.prefix().isEmpty()) ? ""
+                : found.isEmpty() ? null : found.getLast().prefix();
+        if (prefix == null) {
+            throw UserError.failure(path + ": no train/<class>/<image> entries in this archive");
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (Found f : found) {
+            if (f.prefix().equals(prefix)) {
+                entries.add(new Entry(f.parts()[0], f.parts()[1], f.parts()[2], f::bytes));
+            }
+        }
+        return entries;
     }
 
     private static ZipFile openZip(Path path) throws IOException {

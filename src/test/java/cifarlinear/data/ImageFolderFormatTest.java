@@ -67,6 +67,26 @@ class ImageFolderFormatTest {
         return zipFile;
     }
 
+    /** The folder's files as a tar archive, compressed as the name says (.tar, .tar.gz, .tar.xz). */
+    private static Path tar(Path folder, Path tarFile, String prefix) throws IOException {
+        String n = tarFile.getFileName().toString();
+        try (OutputStream os = Files.newOutputStream(tarFile);
+             OutputStream c = n.endsWith(".gz") ? new org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream(os)
+                     : n.endsWith(".xz") ? new org.apache.commons.compress.compressors.xz.XZCompressorOutputStream(os) : os;
+             var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(c);
+             var files = Files.walk(folder)) {
+            for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(
+                        prefix + folder.relativize(f).toString().replace('\\', '/'));
+                e.setSize(Files.size(f));
+                tar.putArchiveEntry(e);
+                tar.write(Files.readAllBytes(f));
+                tar.closeArchiveEntry();
+            }
+        }
+        return tarFile;
+    }
+
     private static void assertMatches(CifarData loaded, Dataset data) {
         // Classes sorted by name: apple (i % 3 == 1), mango (2), zebra (0); one image each per split.
         assertThat(loaded.classNames()).containsExactly("apple", "mango", "zebra");
@@ -97,6 +117,43 @@ class ImageFolderFormatTest {
             assertThat(DataSources.detect(z)).isInstanceOf(ImageFolderFormat.class);
             assertMatches(new ImageFolderFormat().load(z, LabelKind.FINE), data);
         }
+    }
+
+    @Test
+    void readsTheSameFromTarArchivesPlainOrCompressed() throws IOException {
+        Dataset data = TestData.random(6, 1, 5);
+        Path root = writeFolder(data);
+        int k = 0;
+        for (String name : List.of("images.tar", "images.tar.gz", "images.tgz", "images.tar.xz", "images.txz")) {
+            for (String prefix : List.of("", "./", "cifar10/")) {
+                Path t = tar(root, dir.resolve(k++ + name), prefix);
+                assertThat(DataSources.detect(t)).as(t.toString()).isInstanceOf(ImageFolderFormat.class);
+                assertMatches(new ImageFolderFormat().load(t, LabelKind.FINE), data);
+            }
+        }
+    }
+
+    @Test
+    void aTarGzOfOtherFilesIsLeftToTheOfficialFormatsAndOtherTarsAreRefusedInOneLine() throws IOException {
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Files.write(other.resolve("data_batch_1.bin"), new byte[(1 << 20) + 1]);
+        Files.writeString(other.resolve("readme.txt"), "hello");
+        assertThat(new ImageFolderFormat().accepts(tar(other, dir.resolve("other.tar.gz"), ""))).isFalse();
+        Path plain = tar(other, dir.resolve("other.tar.xz"), "");
+        assertThat(new ImageFolderFormat().accepts(plain)).isTrue();
+        assertThatThrownBy(() -> new ImageFolderFormat().load(plain, LabelKind.FINE))
+                .isInstanceOf(UserError.class)
+                .hasMessage(plain + ": no train/<class>/<image> entries in this archive");
+
+        Dataset data = TestData.random(6, 1, 5);
+        Path whole = tar(writeFolder(data), dir.resolve("whole.tar.xz"), "");
+        byte[] bytes = Files.readAllBytes(whole);
+        Path cut = Files.write(dir.resolve("cut.tar.xz"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertThatThrownBy(() -> new ImageFolderFormat().load(cut, LabelKind.FINE))
+                .isInstanceOf(UserError.class).hasMessageStartingWith(cut + ": ");
+        Path fake = Files.writeString(dir.resolve("fake.tar"), "this is not a tar archive");
+        assertThatThrownBy(() -> new ImageFolderFormat().load(fake, LabelKind.FINE))
+                .isInstanceOf(UserError.class).hasMessageStartingWith(fake + ": ");
     }
 
     @Test
