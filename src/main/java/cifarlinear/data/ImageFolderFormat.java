@@ -38,6 +38,8 @@ public final class ImageFolderFormat implements DataFormat {
 
     /** No 32 × 32 image file is anywhere near this large. */
     static final long MAX_IMAGE_BYTES = 1 << 20;
+    /** Memory the xz decoder may take, in KiB. */
+    private static final int XZ_MEMORY_KIB = 100 << 10;
     /** Image bytes a tar archive may hold in all, since they are read before they are decoded. */
     static final long MAX_TAR_IMAGE_BYTES = 1L << 30;
 
@@ -94,7 +96,8 @@ public final class ImageFolderFormat implements DataFormat {
             if (magic.length >= 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) {
                 in = new GZIPInputStream(raw, 1 << 16);
             } else if (XZCompressorInputStream.matches(magic, magic.length)) {
-                in = new XZCompressorInputStream(raw);
+                // A damaged header may ask for any dictionary size; xz -9 needs 64 MiB.
+                in = new XZCompressorInputStream(raw, false, XZ_MEMORY_KIB);
             }
             return new TarArchiveInputStream(in);
         } catch (IOException | RuntimeException e) {

@@ -26,6 +26,7 @@ public enum Loaders {
     MAT_BATCH(bytes -> CifarFormatAccess.decodeFile("data_batch_1.mat", bytes)),
     TAR_GZ(bytes -> viaFile(bytes, ".tar.gz", p -> load(new CifarFormat(), p))),
     IMAGE_ZIP(bytes -> viaFile(bytes, ".zip", p -> load(new ImageFolderFormat(), p))),
+    IMAGE_TAR_XZ(bytes -> viaFile(bytes, ".tar.xz", p -> load(new ImageFolderFormat(), p))),
     IMAGE(bytes -> ImageDecoder.decodeInto(bytes, "image", new byte[Dataset.DIM], 0)),
     CHECKPOINT(bytes -> Checkpoint.decode(bytes, "model.ckpt"));
 

@@ -57,6 +57,11 @@ class LoadersFuzzTest {
     }
 
     @FuzzTest(maxDuration = "5m")
+    void imageTarXz(byte[] input) {
+        check(Loaders.IMAGE_TAR_XZ, input);
+    }
+
+    @FuzzTest(maxDuration = "5m")
     void image(byte[] input) {
         check(Loaders.IMAGE, input);
     }

@@ -94,13 +94,18 @@ class MutationTest {
             loader.load(seed); // every seed is valid
         }
         // For archives, damage the tar inside as well as the compressed stream.
-        List<byte[]> tars = loader == Loaders.TAR_GZ ? List.of(Seeds.tar("cifar10-py-py2"), Seeds.tar("cifar10-mat")) : null;
+        List<byte[]> tars = switch (loader) {
+            case TAR_GZ -> List.of(Seeds.tar("cifar10-py-py2"), Seeds.tar("cifar10-mat"));
+            case IMAGE_TAR_XZ -> List.of(Seeds.imageTar());
+            default -> null;
+        };
+        java.util.function.UnaryOperator<byte[]> compress = loader == Loaders.TAR_GZ ? Seeds::tarGz : Seeds::xz;
         var memory = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         SplittableRandom rng = new SplittableRandom(loader.ordinal());
         int refused = 0;
         for (int i = 0; i < MUTANTS; i++) {
             byte[] input = tars != null && rng.nextBoolean()
-                    ? Seeds.tarGz(mutate(tars.get(rng.nextInt(tars.size())), rng))
+                    ? compress.apply(mutate(tars.get(rng.nextInt(tars.size())), rng))
                     : mutate(seeds.get(rng.nextInt(seeds.size())), rng);
             long before = memory.getTotalThreadAllocatedBytes();
             Future<?> run = executor.submit(() -> loader.load(input));

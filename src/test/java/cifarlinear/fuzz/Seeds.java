@@ -39,6 +39,7 @@ public final class Seeds {
                 case MAT_BATCH -> List.of(fixture("cifar10-mat/data_batch_1.mat"), fixture("cifar10-mat/data_batch_2.mat"));
                 case TAR_GZ -> List.of(tarGz(tar("cifar10-py-py2")), tarGz(tar("cifar10-mat")));
                 case IMAGE_ZIP -> List.of(imageZip());
+                case IMAGE_TAR_XZ -> List.of(imageTarXz());
                 case IMAGE -> List.of(image("png"), image("jpeg"));
                 case CHECKPOINT -> List.of(checkpoint());
             };
@@ -93,6 +94,31 @@ public final class Seeds {
                 zip.write(image(name.endsWith("png") ? "png" : "jpeg"));
                 zip.closeEntry();
             }
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] imageTarXz() throws IOException {
+        return xz(imageTar());
+    }
+
+    /** An uncompressed tar of four images in train/ and test/ class folders. */
+    public static byte[] imageTar() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            for (String name : List.of("train/a/1.png", "train/b/2.jpg", "test/a/3.png", "test/b/4.jpg")) {
+                TinyCifar.addEntry(tar, name, image(name.endsWith("png") ? "png" : "jpeg"));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    public static byte[] xz(byte[] tar) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var xz = new org.apache.commons.compress.compressors.xz.XZCompressorOutputStream(out)) {
+            xz.write(tar);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         return out.toByteArray();
     }
