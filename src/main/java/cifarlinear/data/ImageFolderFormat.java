@@ -27,10 +27,11 @@ import java.util.zip.ZipFile;
 /**
  * Images sorted into class folders, {@code train/<class>/*} and {@code test/<class>/*}, as a folder,
  * a .zip, or a tar archive (.tar, .tar.gz or .tgz, .tar.xz or .txz), the archives optionally under
- * one top-level folder. A .tar.gz is taken for image folders when its first files are images in
- * such folders, else it is left to {@link CifarFormat}. Files ending in .png, .jpg or .jpeg are
- * read; other files and hidden ones are ignored. Classes are the folder names in sorted order;
- * within a class, files are taken in sorted name order. Every image must be 32 × 32 RGB.
+ * one top-level folder. A tar archive is taken for image folders when its first files are images
+ * in such folders; a .tar.gz that is not is left to {@link CifarFormat}. Files ending in .png,
+ * .jpg or .jpeg are read; other files and hidden ones are ignored. Classes are the folder names
+ * in sorted order; within a class, files are taken in sorted name order. Every image must be
+ * 32 × 32 RGB.
  */
 public final class ImageFolderFormat implements DataFormat {
     static final int MAX_CLASSES = 10_000;
@@ -66,10 +67,11 @@ public final class ImageFolderFormat implements DataFormat {
             return false;
         }
         String n = path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-        if (n.endsWith(".tar.gz") || n.endsWith(".tgz")) {
+        if (n.endsWith(".tar") || n.endsWith(".tar.gz") || n.endsWith(".tgz") || n.endsWith(".tar.xz")
+                || n.endsWith(".txz")) {
             return startsWithImageFolders(path);
         }
-        return n.endsWith(".zip") || n.endsWith(".tar") || n.endsWith(".tar.xz") || n.endsWith(".txz");
+        return n.endsWith(".zip");
     }
 
     @Override

@@ -134,13 +134,13 @@ class ImageFolderFormatTest {
     }
 
     @Test
-    void aTarGzOfOtherFilesIsLeftToTheOfficialFormatsAndOtherTarsAreRefusedInOneLine() throws IOException {
+    void tarArchivesOfOtherFilesAreNotImageFoldersAndDamagedOnesAreRefusedInOneLine() throws IOException {
         Path other = Files.createDirectories(dir.resolve("other"));
         Files.write(other.resolve("data_batch_1.bin"), new byte[(1 << 20) + 1]);
         Files.writeString(other.resolve("readme.txt"), "hello");
         assertThat(new ImageFolderFormat().accepts(tar(other, dir.resolve("other.tar.gz"), ""))).isFalse();
         Path plain = tar(other, dir.resolve("other.tar.xz"), "");
-        assertThat(new ImageFolderFormat().accepts(plain)).isTrue();
+        assertThat(DataSources.detect(plain)).isNull();
         assertThatThrownBy(() -> new ImageFolderFormat().load(plain, LabelKind.FINE))
                 .isInstanceOf(UserError.class)
                 .hasMessage(plain + ": no train/<class>/<image> entries in this archive");
