@@ -145,8 +145,8 @@ public final class SweepCommand implements Callable<Integer> {
         RunConfigs.DataFacts facts = RunConfigs.DataFacts.of(dataOptions, resolved, data);
 
         List<List<Point>> groups = groups(grid);
-        stdout.printf(Locale.ROOT, "%d configurations in %d pass%s over the data; sweep folder %s%n", grid.size(),
-                groups.size(), groups.size() == 1 ? "" : "es", dir);
+        stdout.printf(Locale.ROOT, "%d configuration%s in %d pass%s over the data; sweep folder %s%n", grid.size(),
+                grid.size() == 1 ? "" : "s", groups.size(), groups.size() == 1 ? "" : "es", dir);
         stdout.flush();
 
         Map<Point, Trained> results = new LinkedHashMap<>();
@@ -192,10 +192,16 @@ public final class SweepCommand implements Callable<Integer> {
             }
         }
         writeTables(dir, ranked, results, best, bestTest, stdout);
-        stdout.printf(Locale.ROOT, "%nTrained %d configurations in %.1f s (%s). Best by validation accuracy: %s, "
-                        + "test accuracy %.2f %% (its report: %s).%n", grid.size(), seconds,
-                noStack ? "one pass each" : groups.size() + " pass" + (groups.size() == 1 ? "" : "es"), best.name(),
-                100 * bestTest.accuracy(), dir.resolve("runs").resolve("01-" + best.name()).resolve(RunFolder.REPORT));
+        String passes = noStack ? "one pass each" : groups.size() + " pass" + (groups.size() == 1 ? "" : "es");
+        Path bestReport = dir.resolve("runs").resolve("01-" + best.name()).resolve(RunFolder.REPORT);
+        if (grid.size() == 1) {
+            stdout.printf(Locale.ROOT, "%nTrained 1 configuration in %.1f s (%s): test accuracy %.2f %% (its report: "
+                    + "%s).%n", seconds, passes, 100 * bestTest.accuracy(), bestReport);
+        } else {
+            stdout.printf(Locale.ROOT, "%nTrained %d configurations in %.1f s (%s). Best by validation accuracy: %s, "
+                    + "test accuracy %.2f %% (its report: %s).%n", grid.size(), seconds, passes, best.name(),
+                    100 * bestTest.accuracy(), bestReport);
+        }
         stdout.flush();
         return 0;
     }

@@ -80,6 +80,8 @@ class ExperimentsTest {
         assertThat(Files.readString(stacked.resolve("sweep.md"))).startsWith("| rank | lambda | eta |");
         String winner = csv.get(1).split(",")[7];
         assertThat(stacked.resolve(winner).resolve("report.html")).exists();
+        assertThat(r.out()).contains("Trained 4 configurations in ")
+                .contains("Best by validation accuracy: " + winner.substring(winner.indexOf('-') + 1) + ", test accuracy ");
 
         Path alone = dir.resolve("alone");
         CliRun separate = CliRun.of(args(List.of("sweep"), "--lambda", "0,0.1", "--eta", "0.01,0.05", "--no-stack",
@@ -91,6 +93,16 @@ class ExperimentsTest {
             assertThat(Checkpoint.read(alone.resolve(run).resolve("model.ckpt")).model().weights())
                     .containsExactly(Checkpoint.read(stacked.resolve(run).resolve("model.ckpt")).model().weights());
         }
+    }
+
+    @Test
+    void aSweepOfOneConfigurationSaysSoInTheSingular() {
+        Path out = dir.resolve("one");
+        CliRun r = CliRun.of(args(List.of("sweep"), "--lambda", "0.1", "--out", out.toString()));
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("1 configuration in 1 pass over the data")
+                .contains("Trained 1 configuration in ").contains("test accuracy ")
+                .doesNotContain("configurations").doesNotContain("Best by");
     }
 
     @Test
