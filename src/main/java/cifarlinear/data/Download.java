@@ -93,7 +93,7 @@ public final class Download {
                         + "; move it away to download again");
             }
             String scheme = scheme(base);
-            Object source;
+            String source; // where the bytes came from, for the messages
             if (scheme == null || scheme.equals("file")) {
                 Path folder;
                 try {
@@ -101,11 +101,13 @@ public final class Download {
                 } catch (IllegalArgumentException | java.nio.file.FileSystemNotFoundException e) {
                     throw UserError.failure(base + ": not a folder this machine can read (" + describe(e) + ")");
                 }
-                source = folder.resolve(name);
-                copy((Path) source, part, progress);
+                Path file = folder.resolve(name);
+                copy(file, part, progress);
+                source = file.toString();
             } else {
-                source = URI.create(base.endsWith("/") ? base + name : base + "/" + name);
-                transfer((URI) source, part, progress);
+                URI uri = URI.create(base.endsWith("/") ? base + name : base + "/" + name);
+                transfer(uri, part, progress);
+                source = uri.toString();
             }
             String have = md5(part);
             if (!have.equals(md5)) {
