@@ -315,26 +315,25 @@ public final class CpuBackend implements Backend {
         double[][] losses = new double[count][n];
         int[][] predicted = new int[count][n];
         float[][] trueProb = new float[count][n];
-        pool.run((part, parts) -> {
-            int start = (int) ((long) n * part / parts);
-            int end = (int) ((long) n * (part + 1) / parts);
-            Worker wk = workers[part];
-            for (int first = start; first < end; first += EVAL_CHUNK) {
-                int m = Math.min(EVAL_CHUNK, end - first);
-                products.gather(u, d, rows, null, null, null, first, centeredMean, invStd, wk.own, 0, m, wk.row);
-                for (int mi = 0; mi < count; mi++) {
-                    Model model = models.get(mi);
-                    products.scores(model.w, classes, d, wk.own, 0, m, wk.s, wk.scratch);
-                    for (int i = 0; i < m; i++) {
-                        int y = labels[rows[first + i]];
-                        for (int k = 0; k < classes; k++) {
-                            wk.scores[k] = wk.s[k][i] + model.b[k];
-                        }
-                        double l = model.loss.lossAndGradient(wk.scores, y, null);
-                        losses[mi][first + i] = l;
-                        predicted[mi][first + i] = Loss.predictedClass(wk.scores);
-                        trueProb[mi][first + i] = (float) model.loss.trueClassProbability(wk.scores, y, l);
+        // Chunks dealt to whichever thread is free, as in training: one slowed core does not hold
+        // the other up. Each sample's results depend on its own chunk only.
+        pool.runChunks((n + EVAL_CHUNK - 1) / EVAL_CHUNK, (chunk, worker) -> {
+            int first = chunk * EVAL_CHUNK;
+            int m = Math.min(EVAL_CHUNK, n - first);
+            Worker wk = workers[worker];
+            products.gather(u, d, rows, null, null, null, first, centeredMean, invStd, wk.own, 0, m, wk.row);
+            for (int mi = 0; mi < count; mi++) {
+                Model model = models.get(mi);
+                products.scores(model.w, classes, d, wk.own, 0, m, wk.s, wk.scratch);
+                for (int i = 0; i < m; i++) {
+                    int y = labels[rows[first + i]];
+                    for (int k = 0; k < classes; k++) {
+                        wk.scores[k] = wk.s[k][i] + model.b[k];
                     }
+                    double l = model.loss.lossAndGradient(wk.scores, y, null);
+                    losses[mi][first + i] = l;
+                    predicted[mi][first + i] = Loss.predictedClass(wk.scores);
+                    trueProb[mi][first + i] = (float) model.loss.trueClassProbability(wk.scores, y, l);
                 }
             }
         });
