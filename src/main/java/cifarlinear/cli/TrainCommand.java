@@ -202,8 +202,13 @@ public final class TrainCommand implements Callable<Integer> {
         double norm = r.model().weightNormSquared();
         out.println();
         double seconds = r.trainSeconds();
-        out.printf(Locale.ROOT, "Trained %d epochs in %.2f s (%.3f s per epoch) on %s.%n", r.history().size(),
-                seconds, seconds / r.history().size(), r.device());
+        int epochs = r.history().size();
+        if (epochs == 1) {
+            out.printf(Locale.ROOT, "Trained 1 epoch in %.2f s on %s.%n", seconds, r.device());
+        } else {
+            out.printf(Locale.ROOT, "Trained %d epochs in %.2f s (%.3f s per epoch) on %s.%n", epochs, seconds,
+                    seconds / epochs, r.device());
+        }
         out.println();
         out.println("          loss      cost   accuracy");
         row(out, "train", r.train(), c.lambda(), norm);

@@ -89,7 +89,9 @@ class CliTrainTest {
     @Test
     void forceReusesAFolder() throws Exception {
         Path run = dir.resolve("run");
-        assertThat(train(run, "--epochs", "1").exitCode()).isZero();
+        CliRun first = train(run, "--epochs", "1");
+        assertThat(first.exitCode()).isZero();
+        assertThat(first.out()).contains("Trained 1 epoch in ").doesNotContain("per epoch");
         assertThat(train(run, "--epochs", "1").exitCode()).isEqualTo(2);
         assertThat(train(run, "--epochs", "2", "--force").exitCode()).isZero();
         assertThat(Files.readAllLines(run.resolve("metrics.csv"))).hasSize(3);
