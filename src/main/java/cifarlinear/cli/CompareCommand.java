@@ -159,7 +159,7 @@ public final class CompareCommand implements Callable<Integer> {
     static String decay(Schedule s) {
         return switch (s.kind()) {
             case STEP -> s.decayEvery() == 0 || s.decayFactor() == 1 ? "none"
-                    : String.format(Locale.ROOT, "×%s every %d epochs", trim(s.decayFactor()), s.decayEvery());
+                    : "×" + trim(s.decayFactor()) + (s.decayEvery() == 1 ? " every epoch" : " every " + s.decayEvery() + " epochs");
             case CYCLIC -> "cyclic down to " + trim(s.etaMin());
             case COSINE -> "cosine down to " + trim(s.etaMin());
             case CONSTANT -> "none";

@@ -30,7 +30,8 @@ public final class DoctorCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         out.printf("Java: %s (%s)%n", Runtime.version(), System.getProperty("java.vendor"));
-        out.printf("CPU: %d cores, %s %s; Vector API %s%s; kernels: %s%n", Runtime.getRuntime().availableProcessors(),
+        int cores = Runtime.getRuntime().availableProcessors();
+        out.printf("CPU: %d %s, %s %s; Vector API %s%s; kernels: %s%n", cores, cores == 1 ? "core" : "cores",
                 System.getProperty("os.name"), System.getProperty("os.arch"),
                 Simd.vectorApiAvailable() ? "available" : "not enabled (the cifar-linear launcher enables it)",
                 Simd.hardwareFma() ? "" : "; no fused multiply-add instructions: the plain kernels, multiplying "

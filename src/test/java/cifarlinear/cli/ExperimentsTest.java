@@ -144,4 +144,13 @@ class ExperimentsTest {
         assertThat(r.out()).contains(big + " (resized from 64×48): ");
         assertThat(r.errLines()).containsExactly("cifar-linear predict: " + junk + ": not a PNG or JPEG file");
     }
+
+    @Test
+    void compareNamesTheDecayOfTheSchedule() {
+        var step = cifarlinear.train.Schedule.Kind.STEP;
+        assertThat(CompareCommand.decay(cifarlinear.train.Schedule.SEED)).isEqualTo("×0.1 every 10 epochs");
+        assertThat(CompareCommand.decay(new cifarlinear.train.Schedule(step, 0.01, 0, 1, 0.5, 0)))
+                .isEqualTo("×0.5 every epoch");
+        assertThat(CompareCommand.decay(new cifarlinear.train.Schedule(step, 0.01, 0, 0, 0.5, 0))).isEqualTo("none");
+    }
 }
