@@ -80,12 +80,16 @@ public final class SyntheticData {
         return protos;
     }
 
-    /** Prototype value at feature j moved by (dx, dy) pixels, wrapping around the image. */
-    private static float at(float[] proto, int j, int dx, int dy) {
-        int plane = j / Dataset.PLANE * Dataset.PLANE;
-        int r = Math.floorMod(j % Dataset.PLANE / Dataset.SIDE + dy, Dataset.SIDE);
-        int x = Math.floorMod(j % Dataset.SIDE + dx, Dataset.SIDE);
-        return proto[plane + r * Dataset.SIDE + x];
+    /**
+     * The prototype column that each column of an image row shows: the image, mirrored when asked,
+     * shows the prototype {@code d} columns further along, wrapping around.
+     */
+    private static int[] sourceColumns(boolean mirror, int d) {
+        int[] cols = new int[Dataset.SIDE];
+        for (int x = 0; x < Dataset.SIDE; x++) {
+            cols[x] = Math.floorMod((mirror ? Dataset.SIDE - 1 - x : x) + d, Dataset.SIDE);
+        }
+        return cols;
     }
 
     private static Dataset images(float[][] prototypes, long seed, int firstIndex, int count) {
@@ -105,22 +109,31 @@ public final class SyntheticData {
             int oy = rng.nextInt(-MAX_SHIFT, MAX_SHIFT + 1);
             double contrast = 0.5 + rng.nextDouble();
             double brightness = 128 + 40 * (2 * rng.nextDouble() - 1);
-            int base = i * Dataset.DIM;
+            float[] own = prototypes[label];
+            float[] distractor = prototypes[other];
+            int[] ownCols = sourceColumns(mirror, dx);
+            int[] otherCols = sourceColumns(mirror, ox);
+            int j = i * Dataset.DIM;
             long bits = 0;
             int bitsLeft = 0;
-            for (int j = 0; j < Dataset.DIM; j++) {
-                if (bitsLeft == 0) {
-                    bits = rng.nextLong();
-                    bitsLeft = 4;
+            for (int plane = 0; plane < Dataset.DIM; plane += Dataset.PLANE) {
+                for (int r = 0; r < Dataset.SIDE; r++) {
+                    int ownRow = plane + Math.floorMod(r + dy, Dataset.SIDE) * Dataset.SIDE;
+                    int otherRow = plane + Math.floorMod(r + oy, Dataset.SIDE) * Dataset.SIDE;
+                    for (int x = 0; x < Dataset.SIDE; x++, j++) {
+                        if (bitsLeft == 0) {
+                            bits = rng.nextLong();
+                            bitsLeft = 4;
+                        }
+                        // Triangular noise in (-64, 64): the sum of two uniform 7-bit numbers, centered.
+                        int noise = (int) (bits & 0x7F) + (int) ((bits >>> 7) & 0x7F) - 127;
+                        bits >>>= 16;
+                        bitsLeft--;
+                        double v = brightness + contrast * (own[ownRow + ownCols[x]]
+                                + mix * distractor[otherRow + otherCols[x]]) + noise;
+                        pixels[j] = (byte) Math.clamp(Math.round(v), 0, 255);
+                    }
                 }
-                // Triangular noise in (-64, 64): the sum of two uniform 7-bit numbers, centered.
-                int noise = (int) (bits & 0x7F) + (int) ((bits >>> 7) & 0x7F) - 127;
-                bits >>>= 16;
-                bitsLeft--;
-                int src = mirror ? Flip.mirror(j) : j;
-                double v = brightness + contrast * (at(prototypes[label], src, dx, dy) + mix * at(prototypes[other], src, ox, oy))
-                        + noise;
-                pixels[base + j] = (byte) Math.clamp(Math.round(v), 0, 255);
             }
         });
         return Dataset.ofUint8(pixels, labels, classNames());
