@@ -123,7 +123,8 @@ public final class BenchCommand implements Callable<Integer> {
                 TrainingBench.Row r = TrainingBench.run(backend, splits, b, warmup, timed, repeats, 0.01f, 0.2,
                         limits);
                 rows.add(r);
-                out.printf(Locale.ROOT, "%-" + backendWidth + "s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n",
+                out.printf(Locale.ROOT,
+                        "%-" + backendWidth(r.backend()) + "s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n",
                         r.backend(), r.batch(),
                         r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
                         100 * r.bandwidthFraction());
@@ -199,8 +200,13 @@ public final class BenchCommand implements Callable<Integer> {
         return f;
     }
 
-    /** Characters of the table's first column. */
-    private int backendWidth = 40;
+    /**
+     * Characters of the table's first column: as wide as the backend's name (every row has the
+     * same), and at least as wide as it used to be.
+     */
+    private static int backendWidth(String backend) {
+        return Math.max(40, backend.length());
+    }
 
     /** The limits of the device the backend computes on, measured once, with the table's header. */
     private Limits measureLimits(PrintWriter out, Backend backend) {
@@ -210,10 +216,8 @@ public final class BenchCommand implements Callable<Integer> {
                 : MachineLimits.measure(compute.threads()).limits();
         out.println(limits.summary());
         out.println();
-        // As wide as the backend's name (every row has the same), and at least as wide as it used to be.
-        backendWidth = Math.max(40, backend.description().length());
-        out.printf("%-" + backendWidth + "s batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  of memory%n",
-                "backend");
+        out.printf("%-" + backendWidth(backend.description())
+                + "s batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  of memory%n", "backend");
         out.flush();
         return limits;
     }
