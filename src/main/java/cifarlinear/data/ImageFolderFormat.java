@@ -51,11 +51,6 @@ public final class ImageFolderFormat implements DataFormat {
     @FunctionalInterface
     private interface Source {
         byte[] read() throws IOException;
-
-        /** The image's pixels if they were decoded while the archive was read, else null. */
-        default byte[] decoded() {
-            return null;
-        }
     }
 
     @Override
@@ -89,16 +84,7 @@ public final class ImageFolderFormat implements DataFormat {
                 return build(path.toString(), listZip(path, zip));
             }
         }
-        return build(path.toString(), listTar(path, false));
-    }
-
-    /**
-     * Loads a tar archive of image folders with every image decoded on the early decoder's thread,
-     * where {@link #load} leaves to all cores what that thread has not reached when the reading
-     * ends: to test that path whole.
-     */
-    static CifarData loadTarDecodedEarly(Path path) {
-        return build(path.toString(), listTar(path, true));
+        return build(path.toString(), listTar(path));
     }
 
     /** A tar archive, uncompressed or compressed with gzip or xz (told by their first bytes). */
@@ -163,16 +149,14 @@ public final class ImageFolderFormat implements DataFormat {
 
     /**
      * The images of a tar archive, read into memory in one pass: those under {@code train/} and
-     * {@code test/} at its top, or else under one top-level folder, as for a zip. A tar archive
-     * can only be read in order, and decompressing it takes one core; with more than one, another
-     * thread decodes the images already read meanwhile ({@link EarlyDecoder}).
+     * {@code test/} at its top, or else under one top-level folder, as for a zip.
      */
-    private static List<Entry> listTar(Path path, boolean decodeAllEarly) {
-        List<TarImage> found = new ArrayList<>();
+    private static List<Entry> listTar(Path path) {
+        record Found(String prefix, String[] parts, byte[] bytes) {
+        }
+        List<Found> found = new ArrayList<>();
         long total = 0;
-        try (TarArchiveInputStream tar = openTar(path);
-             EarlyDecoder early = new EarlyDecoder(
-                     decodeAllEarly || Runtime.getRuntime().availableProcessors() > 1, decodeAllEarly)) {
+        try (TarArchiveInputStream tar = openTar(path)) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
                 String[] parts = entryParts(e.getName());
@@ -192,10 +176,7 @@ public final class ImageFolderFormat implements DataFormat {
                     throw UserError.failure(where + ": the archive ends inside this file (truncated?)");
                 }
                 String prefix = parts.length == 4 ? parts[0] + "/" : "";
-                String[] last = java.util.Arrays.copyOfRange(parts, parts.length - 3, parts.length);
-                TarImage image = new TarImage(prefix, last, path + "/" + String.join("/", last), bytes);
-                found.add(image);
-                early.offer(image);
+                found.add(new Found(prefix, java.util.Arrays.copyOfRange(parts, parts.length - 3, parts.length), bytes));
             }
         } catch (EOFException | java.util.zip.ZipException e) {
             throw UserError.failure(path + ": corrupt or truncated archive ("
@@ -203,121 +184,18 @@ public final class ImageFolderFormat implements DataFormat {
         } catch (IOException | IllegalArgumentException e) {
             throw UserError.failure(path + ": not a readable tar archive (" + e.getMessage() + ")");
         }
-        String prefix = found.stream().anyMatch(f -> f.prefix.isEmpty()) ? ""
-                : found.isEmpty() ? null : found.getLast().prefix;
+        String prefix = found.stream().anyMatch(f -> f.prefix().isEmpty()) ? ""
+                : found.isEmpty() ? null : found.getLast().prefix();
         if (prefix == null) {
             throw UserError.failure(path + ": no train/<class>/<image> entries in this archive");
         }
         List<Entry> entries = new ArrayList<>();
-        for (TarImage f : found) {
-            if (f.prefix.equals(prefix)) {
-                entries.add(new Entry(f.parts[0], f.parts[1], f.parts[2], f));
+        for (Found f : found) {
+            if (f.prefix().equals(prefix)) {
+                entries.add(new Entry(f.parts()[0], f.parts()[1], f.parts()[2], f::bytes));
             }
         }
         return entries;
-    }
-
-    /**
-     * An image file read from a tar archive, perhaps decoded already. {@code where} names it as
-     * {@link #decode} does in its messages.
-     */
-    private static final class TarImage implements Source {
-        final String prefix;
-        final String[] parts;
-        final String where;
-        /** The file; let go of once decoded. */
-        private byte[] bytes;
-        /** Written by the early decoder before it ends, read after it has: the pixels or the failure. */
-        private Object result;
-
-        TarImage(String prefix, String[] parts, String where, byte[] bytes) {
-            this.prefix = prefix;
-            this.parts = parts;
-            this.where = where;
-            this.bytes = bytes;
-        }
-
-        void decodeEarly() {
-            byte[] pixels = new byte[Dataset.DIM];
-            try {
-                ImageDecoder.decodeInto(bytes, where, pixels, 0);
-                result = pixels;
-                bytes = null;
-            } catch (RuntimeException e) {
-                result = e;
-            }
-        }
-
-        @Override
-        public byte[] read() {
-            return bytes;
-        }
-
-        @Override
-        public byte[] decoded() {
-            if (result instanceof RuntimeException e) {
-                throw e;
-            }
-            return (byte[]) result;
-        }
-    }
-
-    /**
-     * A thread that decodes the images of a tar archive in the order they are read, while the
-     * archive is still being read; closing it stops it after the image at hand (what it has not
-     * reached is decoded with the rest, on every core), or, to drain, once it has decoded them all.
-     * Does nothing when not enabled.
-     */
-    private static final class EarlyDecoder implements AutoCloseable {
-        private final java.util.concurrent.BlockingQueue<TarImage> queue =
-                new java.util.concurrent.LinkedBlockingQueue<>();
-        private final boolean drain;
-        private final Thread thread;
-        private volatile boolean stop;
-
-        EarlyDecoder(boolean enabled, boolean drain) {
-            this.drain = drain;
-            thread = enabled ? Thread.ofPlatform().daemon().name("cifar-linear-decode").start(this::run) : null;
-        }
-
-        void offer(TarImage image) {
-            if (thread != null) {
-                queue.add(image);
-            }
-        }
-
-        private void run() {
-            try {
-                while (!stop || drain && !queue.isEmpty()) {
-                    TarImage image = queue.poll(20, java.util.concurrent.TimeUnit.MILLISECONDS);
-                    if (image != null) {
-                        image.decodeEarly();
-                    }
-                }
-            } catch (InterruptedException e) {
-                // stopped
-            }
-        }
-
-        @Override
-        public void close() {
-            if (thread == null) {
-                return;
-            }
-            stop = true;
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     private static ZipFile openZip(Path path) throws IOException {
@@ -464,18 +342,13 @@ public final class ImageFolderFormat implements DataFormat {
         IntStream.range(0, n).parallel().forEach(i -> {
             Entry e = ordered.get(i);
             String where = source + "/" + e.split() + "/" + e.className() + "/" + e.name();
-            byte[] ready = e.source().decoded();
-            if (ready != null) {
-                System.arraycopy(ready, 0, pixels, i * Dataset.DIM, Dataset.DIM);
-            } else {
-                byte[] bytes;
-                try {
-                    bytes = e.source().read();
-                } catch (IOException ex) {
-                    throw new UncheckedIOException(where + ": " + ex.getMessage(), ex);
-                }
-                ImageDecoder.decodeInto(bytes, where, pixels, i * Dataset.DIM);
+            byte[] bytes;
+            try {
+                bytes = e.source().read();
+            } catch (IOException ex) {
+                throw new UncheckedIOException(where + ": " + ex.getMessage(), ex);
             }
+            ImageDecoder.decodeInto(bytes, where, pixels, i * Dataset.DIM);
             labels[i] = labelOf.get(i);
         });
         return Dataset.ofUint8(pixels, labels, classes);
