@@ -1,5 +1,6 @@
 package cifarlinear.cli;
 
+import cifarlinear.cpu.MemoryPages;
 import cifarlinear.cpu.Simd;
 import cifarlinear.gpu.Cuda;
 import cifarlinear.gpu.GpuException;
@@ -14,9 +15,9 @@ import java.util.concurrent.Callable;
 
 /** {@code cifar-linear doctor}: what this machine offers, and the GPU checked against the CPU. */
 @Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Reports the Java runtime, the CPU, the NVIDIA driver and GPUs, how the GPU kernels loaded "
-                + "(SASS built for this GPU or PTX compiled by the driver) and which cuBLAS binding loaded, then "
-                + "checks the GPU against the CPU on random data: every kernel, both GEMM shapes, and an epoch of "
+        description = {"Reports the Java runtime, the CPU, the memory pages (Linux), the NVIDIA driver and GPUs, "
+                + "how the GPU kernels loaded (SASS built for this GPU or PTX compiled by the driver) and which "
+                + "cuBLAS binding loaded, then checks the GPU against the CPU on random data: every kernel, both GEMM shapes, and an epoch of "
                 + "training with and without CUDA graphs.",
                 "Exits 0 when every check passes or there is no GPU (it says so), 1 when a check fails."})
 public final class DoctorCommand implements Callable<Integer> {
@@ -36,6 +37,7 @@ public final class DoctorCommand implements Callable<Integer> {
                 Simd.vectorApiAvailable() ? "available" : "not enabled (the cifar-linear launcher enables it)",
                 Simd.hardwareFma() ? "" : "; no fused multiply-add instructions: the plain kernels, multiplying "
                         + "and adding", Simd.defaultKernels());
+        MemoryPages.describe().ifPresent(out::println);
         Cuda.Probe probe = Cuda.probe();
         out.printf("NVIDIA driver: %s%n", probe.driverDescription());
         for (Cuda.Device d : probe.devices()) {

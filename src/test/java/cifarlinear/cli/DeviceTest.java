@@ -51,6 +51,7 @@ class DeviceTest {
         assertThat(r.out()).contains("Java: " + Runtime.version()).contains("NVIDIA driver: ")
                 .contains("; kernels: " + cifarlinear.cpu.Simd.defaultKernels() + "\n")
                 .contains("No usable GPU: " + Cuda.probe().problem() + ". Training runs on the CPU.");
+        cifarlinear.cpu.MemoryPages.describe().ifPresent(line -> assertThat(r.out()).contains(line + "\n"));
         CliRun required = CliRun.of("doctor", "--require-gpu");
         assertThat(required.exitCode()).isEqualTo(1);
         assertThat(required.errLines()).containsExactly("cifar-linear doctor: --require-gpu: no usable GPU: "
