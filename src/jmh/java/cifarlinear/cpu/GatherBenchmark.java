@@ -1,0 +1,82 @@
+package cifarlinear.cpu;
+
+import cifarlinear.data.Dataset;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gather as training meets it, one thread: batches of 100 rows drawn in random order from a
+ * training set of CIFAR-10's size (49,000 images, 150 MB), a fifth of them flipped, normalized.
+ * Unlike {@link KernelBenchmarks#gather}, whose few thousand rows stay in the caches and the TLB,
+ * nearly every row here comes from memory through a page the TLB does not hold, so this is the
+ * benchmark that shows the memory pages' size ({@code -jvmArgsAppend -XX:+UseTransparentHugePages}).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+public class GatherBenchmark {
+    private static final int BATCH = 100;
+
+    @Param({"49000"})
+    int images;
+
+    @Param({"vector", "auto"})
+    String kernels;
+
+    private final int d = Dataset.DIM;
+    private Products products;
+    private byte[] u;
+    private int[] rows;
+    private boolean[] flip;
+    private float[] mean;
+    private float[] inv;
+    private float[][] x;
+    private float[] row;
+    private int step;
+
+    @Setup
+    public void setup() {
+        products = switch (kernels) {
+            case "vector" -> new VectorKernels();
+            case "auto" -> new Products.AutoVectorized();
+            default -> throw new IllegalArgumentException("kernels: vector or auto, not " + kernels);
+        };
+        SplittableRandom rng = new SplittableRandom(1);
+        u = new byte[images * d];
+        rng.nextBytes(u);
+        rows = new int[1 << 20];
+        flip = new boolean[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = rng.nextInt(images);
+            flip[i] = rng.nextInt(5) == 0;
+        }
+        mean = new float[d];
+        inv = new float[d];
+        java.util.Arrays.fill(inv, 0.02f);
+        x = new float[BATCH][d];
+        row = new float[d];
+    }
+
+    /** One batch of 100 rows, the next in the random order. */
+    @Benchmark
+    public float[][] gatherBatch() {
+        int off = step++ % (rows.length / BATCH) * BATCH;
+        products.gather(u, d, rows, flip, null, null, off, mean, inv, x, 0, BATCH, row);
+        return x;
+    }
+}
