@@ -35,6 +35,9 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
             code = ue.exitCode();
         } else if (ex instanceof ParameterException pe) {
             return handleParseException(pe, new String[0]);
+        } else if (causedByOutOfMemory(ex)) {
+            err.println(name + ": " + outOfMemory());
+            code = CommandLine.ExitCode.SOFTWARE;
         } else {
             err.println(name + ": internal error: " + ex.getClass().getSimpleName()
                     + (ex.getMessage() == null ? "" : ": " + firstLine(ex.getMessage()))
@@ -46,6 +49,29 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
         }
         err.flush();
         return code;
+    }
+
+    /** The line for a run that needed more memory than this JVM's heap limit. */
+    static String outOfMemory() {
+        return outOfMemory(Runtime.getRuntime().maxMemory());
+    }
+
+    /** The line for a run that needed more memory than a heap limit of {@code maxBytes}. */
+    static String outOfMemory(long maxBytes) {
+        long mb = maxBytes >> 20;
+        return "out of memory: this run needs more than the Java heap's limit of " + mb + " MB; give it more, "
+                + "e.g. with JAVA_OPTS=-Xmx" + Math.max(2, (mb >> 10) * 2 + 2) + "g for the cifar-linear launcher "
+                + "(java -Xmx… otherwise)";
+    }
+
+    /** Whether an OutOfMemoryError is among the causes (a worker thread's, passed on). */
+    private static boolean causedByOutOfMemory(Throwable t) {
+        for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String firstLine(String s) {

@@ -1,10 +1,12 @@
 package cifarlinear.cli;
 
+import cifarlinear.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** The {@code cifar-linear} command and its subcommands. */
@@ -32,6 +34,17 @@ public final class Main implements Callable<Integer> {
         ErrorHandler handler = new ErrorHandler();
         cl.setParameterExceptionHandler(handler);
         cl.setExecutionExceptionHandler(handler);
+        CommandLine.IExecutionStrategy runLast = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parseResult -> {
+            try {
+                return runLast.execute(parseResult);
+            } catch (OutOfMemoryError e) {
+                // picocli hands only exceptions to the handler; an Error would end in a stack trace.
+                List<CommandLine> commands = parseResult.asCommandLineList();
+                throw new CommandLine.ExecutionException(commands.getLast(), "out of memory",
+                        UserError.failure(ErrorHandler.outOfMemory(), e));
+            }
+        });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setUsageHelpAutoWidth(true);
         return cl;

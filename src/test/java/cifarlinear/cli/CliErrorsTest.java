@@ -133,4 +133,16 @@ class CliErrorsTest {
         assertThat(resume.errLines()).containsExactly("cifar-linear train: --resume: " + dir
                 + " is not a run folder (no config.json)");
     }
+
+    @Test
+    void anOutOfMemoryErrorPassedOnFromAnotherThreadIsOneLine() {
+        picocli.CommandLine train = Main.commandLine().getSubcommands().get("train");
+        java.io.StringWriter err = new java.io.StringWriter();
+        train.setErr(new java.io.PrintWriter(err));
+        int code = new ErrorHandler().handleExecutionException(
+                new IllegalStateException(new java.util.concurrent.ExecutionException(new OutOfMemoryError("Java heap space"))),
+                train, null);
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("cifar-linear train: " + ErrorHandler.outOfMemory() + System.lineSeparator());
+    }
 }
