@@ -1,5 +1,13 @@
 package cifarlinear;
 
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+
 /**
  * A failure the user can act on. The command line reports it as one line, without a stack
  * trace, and exits with {@link #exitCode()}: {@link #USAGE} for a bad option or argument,
@@ -27,7 +35,7 @@ public class UserError extends RuntimeException {
      * The message as one printable line: control characters (a newline in a name read from a
      * file, say) become '?', and an overlong message is cut short.
      */
-    static String oneLine(String message) {
+    public static String oneLine(String message) {
         if (message == null) {
             return "";
         }
@@ -58,5 +66,24 @@ public class UserError extends RuntimeException {
 
     public int exitCode() {
         return exitCode;
+    }
+
+    /** A file that could not be read or written, named, with the reason in words: "PATH: permission denied". */
+    public static String describe(IOException e) {
+        String file = e instanceof FileSystemException fse ? fse.getFile() : null;
+        return file != null ? file + ": " + reason(e) : "I/O error: " + reason(e);
+    }
+
+    /** Why a file could not be read or written, in words ("no such file or folder", "disk full" …). */
+    public static String reason(IOException e) {
+        return switch (e) {
+            case NoSuchFileException x -> "no such file or folder";
+            case AccessDeniedException x -> "permission denied";
+            case FileAlreadyExistsException x -> "already exists";
+            case NotDirectoryException x -> "not a folder";
+            case DirectoryNotEmptyException x -> "folder not empty";
+            case FileSystemException fse when fse.getReason() != null -> fse.getReason();
+            default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        };
     }
 }

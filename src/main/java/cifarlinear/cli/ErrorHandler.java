@@ -5,12 +5,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 
 /**
  * Reports every failure as one line on standard error, prefixed with the command, and maps it to
  * the exit code: 2 for a usage error (bad option, missing path), 1 for anything that failed while
- * working. A stack trace is printed only when {@value #DEBUG_ENV} is set.
+ * working (a file that could not be read or written is named, not reported as an internal error). A stack trace is printed only when {@value #DEBUG_ENV} is set.
  */
 final class ErrorHandler implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
     static final String DEBUG_ENV = "CIFAR_LINEAR_DEBUG";
@@ -37,6 +38,9 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
             return handleParseException(pe, new String[0]);
         } else if (causedByOutOfMemory(ex)) {
             err.println(name + ": " + outOfMemory());
+            code = CommandLine.ExitCode.SOFTWARE;
+        } else if (ioCause(ex) instanceof IOException io) {
+            err.println(name + ": " + UserError.oneLine(UserError.describe(io)));
             code = CommandLine.ExitCode.SOFTWARE;
         } else {
             err.println(name + ": internal error: " + ex.getClass().getSimpleName()
@@ -72,6 +76,16 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
             }
         }
         return false;
+    }
+
+    /** The I/O failure among the causes, if any: a file that could not be read or written. */
+    private static Throwable ioCause(Throwable t) {
+        for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
+            if (t instanceof IOException) {
+                return t;
+            }
+        }
+        return null;
     }
 
     static String firstLine(String s) {

@@ -68,6 +68,18 @@ public final class RunFolder {
             throw UserError.usage("--out: " + dir + " already holds files; choose another folder or pass --force to "
                     + "overwrite its run files");
         }
+        if (!Files.exists(dir)) {
+            Path existing = dir.toAbsolutePath().getParent();
+            while (existing != null && !Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing != null && !Files.isDirectory(existing)) {
+                throw UserError.usage("--out: cannot create " + dir + ": " + existing + " is a file");
+            }
+            if (existing != null && !Files.isWritable(existing)) {
+                throw UserError.usage("--out: cannot create " + dir + ": " + existing + " is not writable");
+            }
+        }
     }
 
     private static boolean isEmpty(Path dir) {
@@ -79,10 +91,16 @@ public final class RunFolder {
     }
 
     /** Creates the folder (and parents), removing the run files a previous run left there. */
-    public static RunFolder create(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        for (String f : new String[] {CONFIG, METRICS, SUMMARY, MODEL, CHECKPOINT, PREDICTIONS, REPORT}) {
-            Files.deleteIfExists(dir.resolve(f));
+    public static RunFolder create(Path dir) {
+        try {
+            Files.createDirectories(dir);
+            for (String f : new String[] {CONFIG, METRICS, SUMMARY, MODEL, CHECKPOINT, PREDICTIONS, REPORT}) {
+                Files.deleteIfExists(dir.resolve(f));
+            }
+        } catch (IOException e) {
+            boolean itself = e instanceof java.nio.file.FileSystemException f && dir.toString().equals(f.getFile());
+            throw UserError.failure("--out: cannot make " + dir + " a run folder: "
+                    + (itself ? UserError.reason(e) : UserError.describe(e)), e);
         }
         return new RunFolder(dir);
     }

@@ -145,4 +145,29 @@ class CliErrorsTest {
         assertThat(code).isEqualTo(1);
         assertThat(err.toString()).isEqualTo("cifar-linear train: " + ErrorHandler.outOfMemory() + System.lineSeparator());
     }
+
+    @Test
+    void anOutFolderThatCannotBeMadeIsOneLineBeforeTheDataIsRead() throws Exception {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "mine");
+        Path out = file.resolve("run");
+        CliRun r = CliRun.of("train", "--data", "synthetic", "--out", out.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly("cifar-linear train: --out: cannot create " + out + ": " + file
+                + " is a file");
+        assertThat(r.out()).isEmpty();
+        assertThat(Files.readString(file)).isEqualTo("mine");
+    }
+
+    @Test
+    void aFileThatCannotBeReadOrWrittenIsNamedNotAnInternalError() {
+        picocli.CommandLine train = Main.commandLine().getSubcommands().get("train");
+        java.io.StringWriter err = new java.io.StringWriter();
+        train.setErr(new java.io.PrintWriter(err));
+        int code = new ErrorHandler().handleExecutionException(
+                new java.io.UncheckedIOException(new java.nio.file.AccessDeniedException("/runs/a/metrics.csv")), train,
+                null);
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("cifar-linear train: /runs/a/metrics.csv: permission denied"
+                + System.lineSeparator());
+    }
 }
