@@ -98,6 +98,12 @@ public final class BenchCommand implements Callable<Integer> {
         if (steps != null && steps < 1) {
             throw UserError.usage("--steps must be ≥ 1, got " + steps);
         }
+        if (csv != null) {
+            AtomicFiles.checkWritable("--csv", csv);
+        }
+        if (json != null) {
+            AtomicFiles.checkWritable("--json", json);
+        }
         if (repeats < 1) {
             throw UserError.usage("--repeats must be ≥ 1, got " + repeats);
         }

@@ -3,6 +3,7 @@ package cifarlinear.train;
 import cifarlinear.UserError;
 import cifarlinear.model.Checkpoint;
 import cifarlinear.model.LinearModel;
+import cifarlinear.util.AtomicFiles;
 import cifarlinear.util.Json;
 
 import java.io.IOException;
@@ -68,18 +69,7 @@ public final class RunFolder {
             throw UserError.usage("--out: " + dir + " already holds files; choose another folder or pass --force to "
                     + "overwrite its run files");
         }
-        if (!Files.exists(dir)) {
-            Path existing = dir.toAbsolutePath().getParent();
-            while (existing != null && !Files.exists(existing)) {
-                existing = existing.getParent();
-            }
-            if (existing != null && !Files.isDirectory(existing)) {
-                throw UserError.usage("--out: cannot create " + dir + ": " + existing + " is a file");
-            }
-            if (existing != null && !Files.isWritable(existing)) {
-                throw UserError.usage("--out: cannot create " + dir + ": " + existing + " is not writable");
-            }
-        }
+        AtomicFiles.checkCreatable("--out", dir);
     }
 
     private static boolean isEmpty(Path dir) {

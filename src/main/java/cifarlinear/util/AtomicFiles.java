@@ -1,5 +1,7 @@
 package cifarlinear.util;
 
+import cifarlinear.UserError;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -43,5 +45,36 @@ public final class AtomicFiles {
 
     public static void writeString(Path target, String text) throws IOException {
         write(target, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Refuses, as a usage error naming {@code option}, a file that could not be written later:
+     * a folder in its place, or a place that {@link #checkCreatable} refuses.
+     */
+    public static void checkWritable(String option, Path file) {
+        if (Files.isDirectory(file)) {
+            throw UserError.usage(option + ": " + file + " is a folder, not a file");
+        }
+        checkCreatable(option, file);
+    }
+
+    /**
+     * Refuses, as a usage error naming {@code option}, a path that does not exist and could not be
+     * created: one under a file, or under a folder that is not writable. Nothing is created.
+     */
+    public static void checkCreatable(String option, Path path) {
+        if (Files.exists(path)) {
+            return;
+        }
+        Path existing = path.toAbsolutePath().getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && !Files.isDirectory(existing)) {
+            throw UserError.usage(option + ": cannot create " + path + ": " + existing + " is a file");
+        }
+        if (existing != null && !Files.isWritable(existing)) {
+            throw UserError.usage(option + ": cannot create " + path + ": " + existing + " is not writable");
+        }
     }
 }

@@ -107,4 +107,19 @@ class BenchCommandTest {
         assertThat(tooBig.errLines()).containsExactly("cifar-linear bench: --batch 5000 is larger than the 1000 "
                 + "training images");
     }
+
+    @Test
+    void outputFilesThatCouldNotBeWrittenAreRefusedBeforeMeasuring() throws IOException {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "mine");
+        CliRun under = CliRun.of(small("--batch", "100", "--csv", file.resolve("bench.csv").toString()));
+        assertThat(under.exitCode()).isEqualTo(2);
+        assertThat(under.errLines()).containsExactly("cifar-linear bench: --csv: cannot create "
+                + file.resolve("bench.csv") + ": " + file + " is a file");
+        assertThat(under.out()).isEmpty();
+        CliRun folder = CliRun.of(small("--batch", "100", "--json", dir.toString()));
+        assertThat(folder.exitCode()).isEqualTo(2);
+        assertThat(folder.errLines()).containsExactly("cifar-linear bench: --json: " + dir + " is a folder, not a file");
+        assertThat(folder.out()).isEmpty();
+        assertThat(Files.readString(file)).isEqualTo("mine");
+    }
 }
