@@ -40,11 +40,7 @@ public class GatherBenchmark {
 
     private final int d = Dataset.DIM;
     private Products products;
-    private byte[] u;
-    private int[] rows;
-    private boolean[] flip;
-    private float[] mean;
-    private float[] inv;
+    private RandomImages in;
     private float[][] x;
     private float[] row;
     private int step;
@@ -56,18 +52,7 @@ public class GatherBenchmark {
             case "auto" -> new Products.AutoVectorized();
             default -> throw new IllegalArgumentException("kernels: vector or auto, not " + kernels);
         };
-        SplittableRandom rng = new SplittableRandom(1);
-        u = new byte[images * d];
-        rng.nextBytes(u);
-        rows = new int[1 << 20];
-        flip = new boolean[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = rng.nextInt(images);
-            flip[i] = rng.nextInt(5) == 0;
-        }
-        mean = new float[d];
-        inv = new float[d];
-        java.util.Arrays.fill(inv, 0.02f);
+        in = new RandomImages(images, d, new SplittableRandom(1));
         x = new float[BATCH][d];
         row = new float[d];
     }
@@ -75,8 +60,8 @@ public class GatherBenchmark {
     /** One batch of 100 rows, the next in the random order. */
     @Benchmark
     public float[][] gatherBatch() {
-        int off = step++ % (rows.length / BATCH) * BATCH;
-        products.gather(u, d, rows, flip, null, null, off, mean, inv, x, 0, BATCH, row);
+        int off = step++ % (in.rows.length / BATCH) * BATCH;
+        products.gather(in.u, d, in.rows, in.flip, null, null, off, in.mean, in.inv, x, 0, BATCH, row);
         return x;
     }
 }

@@ -95,18 +95,12 @@ public class StepBenchmark {
         for (int t = 0; t < threads; t++) {
             scratch[t] = products.scratch(classes, d, sampleChunk);
         }
-        int n = 20_000;
-        u = new byte[n * d];
-        rng.nextBytes(u);
-        rows = new int[1 << 20];
-        flip = new boolean[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            rows[i] = rng.nextInt(n);
-            flip[i] = rng.nextInt(5) == 0;
-        }
-        mean = new float[d];
-        inv = new float[d];
-        java.util.Arrays.fill(inv, 0.02f);
+        RandomImages images = new RandomImages(20_000, d, rng);
+        u = images.u;
+        rows = images.rows;
+        flip = images.flip;
+        mean = images.mean;
+        inv = images.inv;
         samples = (chunk, worker) -> {
             int i0 = chunk * sampleChunk;
             int i1 = Math.min(batch, i0 + sampleChunk);

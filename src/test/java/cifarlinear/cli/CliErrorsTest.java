@@ -134,16 +134,20 @@ class CliErrorsTest {
                 + " is not a run folder (no config.json)");
     }
 
-    @Test
-    void anOutOfMemoryErrorPassedOnFromAnotherThreadIsOneLine() {
+    /** What the handler prints for a failure of {@code train}, after the exit code it returns. */
+    private static String handledInTrain(Exception failure) {
         picocli.CommandLine train = Main.commandLine().getSubcommands().get("train");
         java.io.StringWriter err = new java.io.StringWriter();
         train.setErr(new java.io.PrintWriter(err));
-        int code = new ErrorHandler().handleExecutionException(
-                new IllegalStateException(new java.util.concurrent.ExecutionException(new OutOfMemoryError("Java heap space"))),
-                train, null);
-        assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo("cifar-linear train: " + ErrorHandler.outOfMemory() + System.lineSeparator());
+        int code = new ErrorHandler().handleExecutionException(failure, train, null);
+        return code + " " + err;
+    }
+
+    @Test
+    void anOutOfMemoryErrorPassedOnFromAnotherThreadIsOneLine() {
+        assertThat(handledInTrain(new IllegalStateException(
+                new java.util.concurrent.ExecutionException(new OutOfMemoryError("Java heap space")))))
+                .isEqualTo("1 cifar-linear train: " + ErrorHandler.outOfMemory() + System.lineSeparator());
     }
 
     @Test
@@ -160,14 +164,8 @@ class CliErrorsTest {
 
     @Test
     void aFileThatCannotBeReadOrWrittenIsNamedNotAnInternalError() {
-        picocli.CommandLine train = Main.commandLine().getSubcommands().get("train");
-        java.io.StringWriter err = new java.io.StringWriter();
-        train.setErr(new java.io.PrintWriter(err));
-        int code = new ErrorHandler().handleExecutionException(
-                new java.io.UncheckedIOException(new java.nio.file.AccessDeniedException("/runs/a/metrics.csv")), train,
-                null);
-        assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo("cifar-linear train: /runs/a/metrics.csv: permission denied"
-                + System.lineSeparator());
+        assertThat(handledInTrain(new java.io.UncheckedIOException(
+                new java.nio.file.AccessDeniedException("/runs/a/metrics.csv"))))
+                .isEqualTo("1 cifar-linear train: /runs/a/metrics.csv: permission denied" + System.lineSeparator());
     }
 }
