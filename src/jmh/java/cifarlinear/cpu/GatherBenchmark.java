@@ -47,11 +47,7 @@ public class GatherBenchmark {
 
     @Setup
     public void setup() {
-        products = switch (kernels) {
-            case "vector" -> new VectorKernels();
-            case "auto" -> new Products.AutoVectorized();
-            default -> throw new IllegalArgumentException("kernels: vector or auto, not " + kernels);
-        };
+        products = KernelBenchmarks.kernels(kernels);
         in = new RandomImages(images, d, new SplittableRandom(1));
         x = new float[BATCH][d];
         row = new float[d];

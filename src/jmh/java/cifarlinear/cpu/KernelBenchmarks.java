@@ -59,13 +59,7 @@ public class KernelBenchmarks {
     @Setup
     public void setup() {
         SplittableRandom rng = new SplittableRandom(1);
-        products = switch (kernels) {
-            case "vector" -> new VectorKernels();
-            case "vector-16" -> new VectorKernels(16);
-            case "vector-32" -> new VectorKernels(32);
-            case "auto" -> new Products.AutoVectorized();
-            default -> throw new IllegalArgumentException("kernels: vector, vector-16, vector-32 or auto, not " + kernels);
-        };
+        products = kernels(kernels);
         scratch = products.scratch(classes, d, batch);
         w = matrix(classes, d, rng);
         x = matrix(batch, d, rng);
@@ -86,6 +80,17 @@ public class KernelBenchmarks {
         row = new float[d];
         scores = new double[classes];
         grad = new double[classes];
+    }
+
+    /** The kernels a {@code kernels} parameter names: vector, vector-16, vector-32 or auto. */
+    static Products kernels(String name) {
+        return switch (name) {
+            case "vector" -> new VectorKernels();
+            case "vector-16" -> new VectorKernels(16);
+            case "vector-32" -> new VectorKernels(32);
+            case "auto" -> new Products.AutoVectorized();
+            default -> throw new IllegalArgumentException("kernels: vector, vector-16, vector-32 or auto, not " + name);
+        };
     }
 
     private static float[][] matrix(int r, int cols, SplittableRandom rng) {
