@@ -68,7 +68,10 @@ public class UserError extends RuntimeException {
         return exitCode;
     }
 
-    /** A file that could not be read or written, named, with the reason in words: "PATH: permission denied". */
+    /**
+     * A file that could not be read or written, with the reason in words: "PATH: permission denied"
+     * where the exception names the file, else "I/O error: REASON".
+     */
     public static String describe(IOException e) {
         String file = e instanceof FileSystemException fse ? fse.getFile() : null;
         return file != null ? file + ": " + reason(e) : "I/O error: " + reason(e);

@@ -11,7 +11,8 @@ import java.io.PrintWriter;
 /**
  * Reports every failure as one line on standard error, prefixed with the command, and maps it to
  * the exit code: 2 for a usage error (bad option, missing path), 1 for anything that failed while
- * working (a file that could not be read or written is named, not reported as an internal error). A stack trace is printed only when {@value #DEBUG_ENV} is set.
+ * working (a file that could not be read or written is named, not reported as an internal error;
+ * so is running out of memory). A stack trace is printed only when {@value #DEBUG_ENV} is set.
  */
 final class ErrorHandler implements CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
     static final String DEBUG_ENV = "CIFAR_LINEAR_DEBUG";
@@ -36,8 +37,8 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
             code = ue.exitCode();
         } else if (ex instanceof ParameterException pe) {
             return handleParseException(pe, new String[0]);
-        } else if (causedByOutOfMemory(ex)) {
-            err.println(name + ": " + outOfMemory());
+        } else if (outOfMemoryCause(ex) instanceof OutOfMemoryError oom) {
+            err.println(name + ": " + outOfMemory(oom));
             code = CommandLine.ExitCode.SOFTWARE;
         } else if (ioCause(ex) instanceof IOException io) {
             err.println(name + ": " + UserError.oneLine(UserError.describe(io)));
@@ -55,9 +56,16 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
         return code;
     }
 
-    /** The line for a run that needed more memory than this JVM's heap limit. */
-    static String outOfMemory() {
-        return outOfMemory(Runtime.getRuntime().maxMemory());
+    /**
+     * The line for a run that ran out of memory: for the heap, its limit and how to raise it; for
+     * anything else (threads, metaspace, direct buffers), the JVM's words.
+     */
+    static String outOfMemory(OutOfMemoryError e) {
+        String what = e.getMessage();
+        if (what == null || what.equals("Java heap space") || what.startsWith("GC overhead")) {
+            return outOfMemory(Runtime.getRuntime().maxMemory());
+        }
+        return "out of memory: " + firstLine(what);
     }
 
     /** The line for a run that needed more memory than a heap limit of {@code maxBytes}. */
@@ -68,14 +76,14 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
                 + "(java -Xmx… otherwise)";
     }
 
-    /** Whether an OutOfMemoryError is among the causes (a worker thread's, passed on). */
-    private static boolean causedByOutOfMemory(Throwable t) {
+    /** The OutOfMemoryError among the causes (a worker thread's, passed on), if any. */
+    private static Throwable outOfMemoryCause(Throwable t) {
         for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
             if (t instanceof OutOfMemoryError) {
-                return true;
+                return t;
             }
         }
-        return false;
+        return null;
     }
 
     /** The I/O failure among the causes, if any: a file that could not be read or written. */

@@ -42,7 +42,7 @@ public final class Main implements Callable<Integer> {
                 // picocli hands only exceptions to the handler; an Error would end in a stack trace.
                 List<CommandLine> commands = parseResult.asCommandLineList();
                 throw new CommandLine.ExecutionException(commands.getLast(), "out of memory",
-                        UserError.failure(ErrorHandler.outOfMemory(), e));
+                        UserError.failure(ErrorHandler.outOfMemory(e), e));
             }
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);

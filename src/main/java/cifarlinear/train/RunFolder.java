@@ -88,7 +88,8 @@ public final class RunFolder {
                 Files.deleteIfExists(dir.resolve(f));
             }
         } catch (IOException e) {
-            boolean itself = e instanceof java.nio.file.FileSystemException f && dir.toString().equals(f.getFile());
+            boolean itself = e instanceof java.nio.file.FileSystemException f && f.getFile() != null
+                    && dir.toAbsolutePath().equals(dir.toAbsolutePath().resolve(f.getFile()));
             throw UserError.failure("--out: cannot make " + dir + " a run folder: "
                     + (itself ? UserError.reason(e) : UserError.describe(e)), e);
         }

@@ -56,13 +56,22 @@ public final class AtomicFiles {
             throw UserError.usage(option + ": " + file + " is a folder, not a file");
         }
         checkCreatable(option, file);
+        // The new content goes to a temporary file beside it, so its folder must take new files.
+        Path folder = file.toAbsolutePath().getParent();
+        if (Files.exists(file) && folder != null && !Files.isWritable(folder)) {
+            throw UserError.usage(option + ": cannot write " + file + ": " + folder + " is not writable");
+        }
     }
 
     /**
      * Refuses, as a usage error naming {@code option}, a path that does not exist and could not be
-     * created: one under a file, or under a folder that is not writable. Nothing is created.
+     * created: one under a file, or under a folder that is not writable; and an existing folder
+     * that is not writable. Nothing is created.
      */
     public static void checkCreatable(String option, Path path) {
+        if (Files.isDirectory(path) && !Files.isWritable(path)) {
+            throw UserError.usage(option + ": " + path + " is not writable");
+        }
         if (Files.exists(path)) {
             return;
         }

@@ -122,4 +122,23 @@ class BenchCommandTest {
         assertThat(folder.out()).isEmpty();
         assertThat(Files.readString(file)).isEqualTo("mine");
     }
+
+    @Test
+    void anExistingFileInAFolderThatTakesNoNewFilesIsRefusedBeforeMeasuring() throws IOException {
+        Path folder = Files.createDirectories(dir.resolve("kept"));
+        Path csv = Files.writeString(folder.resolve("bench.csv"), "mine");
+        Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isWritable(folder),
+                    "this user may write anywhere (root), so there is nothing to refuse");
+            CliRun r = CliRun.of(small("--batch", "100", "--csv", csv.toString()));
+            assertThat(r.exitCode()).isEqualTo(2);
+            assertThat(r.errLines()).containsExactly("cifar-linear bench: --csv: cannot write " + csv + ": " + folder
+                    + " is not writable");
+            assertThat(r.out()).isEmpty();
+            assertThat(Files.readString(csv)).isEqualTo("mine");
+        } finally {
+            Files.setPosixFilePermissions(folder, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
 }

@@ -147,7 +147,12 @@ class CliErrorsTest {
     void anOutOfMemoryErrorPassedOnFromAnotherThreadIsOneLine() {
         assertThat(handledInTrain(new IllegalStateException(
                 new java.util.concurrent.ExecutionException(new OutOfMemoryError("Java heap space")))))
-                .isEqualTo("1 cifar-linear train: " + ErrorHandler.outOfMemory() + System.lineSeparator());
+                .isEqualTo("1 cifar-linear train: " + ErrorHandler.outOfMemory(Runtime.getRuntime().maxMemory())
+                        + System.lineSeparator());
+        assertThat(handledInTrain(new IllegalStateException(new OutOfMemoryError("unable to create native thread: "
+                + "possibly out of memory or process/resource limits reached"))))
+                .isEqualTo("1 cifar-linear train: out of memory: unable to create native thread: possibly out of "
+                        + "memory or process/resource limits reached" + System.lineSeparator());
     }
 
     @Test
