@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * training set of CIFAR-10's size (49,000 images, 150 MB), a fifth of them flipped, normalized.
  * Unlike {@link KernelBenchmarks#gather}, whose few thousand rows stay in the caches and the TLB,
  * nearly every row here comes from memory through a page the TLB does not hold, so this is the
- * benchmark that shows the memory pages' size ({@code -jvmArgsAppend -XX:+UseTransparentHugePages}).
+ * benchmark that shows the memory pages' size: run it with {@code -jvmArgsAppend
+ * "--add-modules=jdk.incubator.vector -XX:+UseTransparentHugePages"} (the option replaces the
+ * arguments below, so the module must be named again), as {@code bench/huge-pages.sh} does.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -42,12 +42,13 @@ public final class MemoryPages {
         Matcher m = MODE.matcher(setting);
         String mode = m.find() ? m.group(1) : setting.strip();
         return switch (mode) {
-            case "always" -> "Memory pages: 2 MB for the heap (transparent huge pages: always)";
+            case "always" -> "Memory pages: 2 MB where Linux can (transparent huge pages: always)";
             case "madvise" -> asked
-                    ? "Memory pages: 2 MB for the heap (transparent huge pages: madvise, asked for by "
+                    ? "Memory pages: the heap asks for 2 MB ones (transparent huge pages: madvise; "
                             + "-XX:+UseTransparentHugePages)"
-                    : "Memory pages: 4 KB (transparent huge pages: madvise; java -XX:+UseTransparentHugePages, "
-                            + "as the cifar-linear launcher starts it, puts the heap on 2 MB pages)";
+                    : "Memory pages: 4 KB (transparent huge pages: madvise; the heap asks for 2 MB ones with "
+                            + "java -XX:+UseTransparentHugePages, which the cifar-linear launcher adds unless "
+                            + "JAVA_OPTS names it)";
             default -> "Memory pages: 4 KB (transparent huge pages: " + mode + ")";
         };
     }

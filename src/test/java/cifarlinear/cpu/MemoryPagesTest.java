@@ -13,9 +13,9 @@ class MemoryPagesTest {
         assertThat(MemoryPages.describe("always madvise [never]\n", false))
                 .isEqualTo("Memory pages: 4 KB (transparent huge pages: never)");
         assertThat(MemoryPages.describe("[always] madvise never\n", false))
-                .isEqualTo("Memory pages: 2 MB for the heap (transparent huge pages: always)");
+                .isEqualTo("Memory pages: 2 MB where Linux can (transparent huge pages: always)");
         assertThat(MemoryPages.describe("always [madvise] never\n", true))
-                .startsWith("Memory pages: 2 MB for the heap (transparent huge pages: madvise");
+                .startsWith("Memory pages: the heap asks for 2 MB ones (transparent huge pages: madvise");
     }
 
     @Test
