@@ -17,8 +17,8 @@ import java.util.concurrent.Callable;
 @Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Reports the Java runtime, the CPU, the memory pages (Linux), the NVIDIA driver and GPUs, "
                 + "how the GPU kernels loaded (SASS built for this GPU or PTX compiled by the driver) and which "
-                + "cuBLAS binding loaded, then checks the GPU against the CPU on random data: every kernel, both GEMM shapes, and an epoch of "
-                + "training with and without CUDA graphs.",
+                + "cuBLAS binding loaded, then checks the GPU against the CPU on random data: every kernel, both "
+                + "GEMM shapes, and an epoch of training with and without CUDA graphs.",
                 "Exits 0 when every check passes or there is no GPU (it says so), 1 when a check fails."})
 public final class DoctorCommand implements Callable<Integer> {
     @Spec
