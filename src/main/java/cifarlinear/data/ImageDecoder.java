@@ -54,22 +54,35 @@ public final class ImageDecoder {
         } else {
             throw UserError.failure(source + ": not a PNG or JPEG file");
         }
+        boolean sized = false;
         try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
             int w = reader.getWidth(0);
             int h = reader.getHeight(0);
             if (w > maxSide || h > maxSide) {
-                throw UserError.failure(source + ": image is " + w + "×" + h + ", expected 32×32");
+                throw UserError.failure(source + ": image is " + w + "×" + h + (maxSide == Dataset.SIDE
+                        ? ", expected 32×32" : ", larger than the " + maxSide + "×" + maxSide + " this reads"));
             }
+            sized = true;
             return reader.read(0);
         } catch (UserError e) {
             throw e;
-        } catch (IOException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
-            throw UserError.failure(source + ": cannot decode image (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ")", e);
+        } catch (OutOfMemoryError e) {
+            if (sized) {
+                // The image's size is within bounds (and its metadata is not read): the heap is full.
+                throw e;
+            }
+            throw undecodable(source, e);
+        } catch (IOException | RuntimeException | StackOverflowError e) {
+            throw undecodable(source, e);
         } finally {
             reader.setInput(null);
         }
+    }
+
+    private static UserError undecodable(String source, Throwable e) {
+        return UserError.failure(source + ": cannot decode image (" + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage().lines().findFirst().orElse("")) + ")", e);
     }
 
     /**

@@ -136,13 +136,16 @@ class ExperimentsTest {
         ImageIO.write(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "png", small.toFile());
         ImageIO.write(new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB), "png", big.toFile());
         Path junk = Files.writeString(dir.resolve("junk.jpg"), "not an image");
+        Path huge = dir.resolve("huge.png");
+        ImageIO.write(new BufferedImage(4097, 1, BufferedImage.TYPE_INT_RGB), "png", huge.toFile());
         CliRun r = CliRun.of("predict", "--model", run.resolve("model.ckpt").toString(), "--top", "2", small.toString(),
-                big.toString(), junk.toString());
+                big.toString(), junk.toString(), huge.toString());
         assertThat(r.exitCode()).isEqualTo(1);
         assertThat(r.out()).containsPattern(java.util.regex.Pattern.quote(small.toString())
                 + ": class-\\d \\d+\\.\\d %, class-\\d \\d+\\.\\d %");
         assertThat(r.out()).contains(big + " (resized from 64×48): ");
-        assertThat(r.errLines()).containsExactly("cifar-linear predict: " + junk + ": not a PNG or JPEG file");
+        assertThat(r.errLines()).containsExactly("cifar-linear predict: " + junk + ": not a PNG or JPEG file",
+                "cifar-linear predict: " + huge + ": image is 4097×1, larger than the 4096×4096 this reads");
     }
 
     @Test
