@@ -270,6 +270,11 @@ public final class SweepCommand implements Callable<Integer> {
         axes.put("decay_factor", decayFactors.stream().map(String::valueOf).toList());
         axes.put("flip", flips.stream().map(String::valueOf).toList());
         axes.put("shift", shifts.stream().map(String::valueOf).toList());
+        for (var axis : axes.entrySet()) {
+            if (axis.getValue().isEmpty()) {
+                throw UserError.usage("--" + axis.getKey().replace('_', '-') + ": give at least one value");
+            }
+        }
         List<Map<String, String>> combos = new ArrayList<>();
         combos.add(new LinkedHashMap<>());
         for (var axis : axes.entrySet()) {

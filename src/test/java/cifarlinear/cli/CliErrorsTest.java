@@ -173,4 +173,14 @@ class CliErrorsTest {
                 new java.nio.file.AccessDeniedException("/runs/a/metrics.csv"))))
                 .isEqualTo("1 cifar-linear train: /runs/a/metrics.csv: permission denied" + System.lineSeparator());
     }
+
+    @Test
+    void aSweepListWithNoValuesIsAUsageError() {
+        CliRun lambdas = CliRun.of("sweep", "--data", "synthetic", "--lambda", ",,", "--out", dir.resolve("s").toString());
+        assertThat(lambdas.exitCode()).isEqualTo(2);
+        assertThat(lambdas.errLines()).containsExactly("cifar-linear sweep: --lambda: give at least one value");
+        CliRun etaMins = CliRun.of("sweep", "--data", "synthetic", "--eta-min", ",", "--out", dir.resolve("s").toString());
+        assertThat(etaMins.errLines()).containsExactly("cifar-linear sweep: --eta-min: give at least one value");
+        assertThat(dir.resolve("s")).doesNotExist();
+    }
 }
