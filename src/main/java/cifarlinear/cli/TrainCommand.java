@@ -124,7 +124,14 @@ public final class TrainCommand implements Callable<Integer> {
         Map<String, Object> configJson = folder.readConfig();
         options.apply(configJson, dataOptions, resume);
         TrainConfig config = options.config();
-        DataSources.Resolved resolved = dataOptions.resolve();
+        DataSources.Resolved resolved;
+        try {
+            resolved = dataOptions.resolve();
+        } catch (UserError e) {
+            // The data was named when the run started, not on this command line.
+            throw new UserError("--resume: the run's data: " + e.getMessage().replaceFirst("^--data: ", ""),
+                    e.exitCode(), e);
+        }
         CifarData data;
         try (KernelWarmup warmup = compute.warmUp(config)) {
             data = dataOptions.load(resolved, stdout);

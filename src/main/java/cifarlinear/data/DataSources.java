@@ -38,8 +38,9 @@ public final class DataSources {
             return path == null;
         }
 
+        /** What a run records as its data: 'synthetic', or the absolute path (so that --resume works from anywhere). */
         public String describe() {
-            return synthetic() ? SYNTHETIC : path.toString();
+            return synthetic() ? SYNTHETIC : path.toAbsolutePath().normalize().toString();
         }
     }
 

@@ -128,4 +128,24 @@ class KillAndResumeTest {
         assertThat(broken.errLines()).hasSize(1);
         assertThat(broken.errLines()[0]).contains("incomplete run configuration");
     }
+
+    @Test
+    void aRunRecordsItsDataAsAnAbsolutePathSoThatItResumesFromAnywhere() throws Exception {
+        Path data = cifarlinear.data.TinyCifar.writeBinary10(Files.createDirectories(dir.resolve("data")));
+        Path relative = Path.of("").toAbsolutePath().relativize(data.toAbsolutePath());
+        Path run = dir.resolve("run");
+        CliRun r = CliRun.of("train", "--data", relative.toString(), "--val", "2", "--batch", "4", "--epochs", "1",
+                "--no-progress", "--device", "cpu", "--out", run.toString());
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        String recorded = cifarlinear.util.Json.mapper().readTree(run.resolve("config.json").toFile()).get("data")
+                .asText();
+        assertThat(recorded).isEqualTo(data.toAbsolutePath().normalize().toString());
+
+        Path moved = Files.move(data, dir.resolve("moved"));
+        CliRun gone = CliRun.of("train", "--resume", run.toString());
+        assertThat(gone.exitCode()).isEqualTo(2);
+        assertThat(gone.errLines()).containsExactly("cifar-linear train: --resume: the run's data: " + recorded
+                + " does not exist");
+        assertThat(moved).isDirectory();
+    }
 }
