@@ -102,6 +102,9 @@ class BenchCommandTest {
         CliRun zero = CliRun.of(small("--batch", "0"));
         assertThat(zero.exitCode()).isEqualTo(2);
         assertThat(zero.errLines()).containsExactly("cifar-linear bench: --batch values must be ≥ 1, got 0");
+        CliRun none = CliRun.of(small("--batch", ","));
+        assertThat(none.exitCode()).isEqualTo(2);
+        assertThat(none.errLines()).containsExactly("cifar-linear bench: --batch: give at least one value");
         CliRun tooBig = CliRun.of(small("--batch", "5000"));
         assertThat(tooBig.exitCode()).isEqualTo(2);
         assertThat(tooBig.errLines()).containsExactly("cifar-linear bench: --batch 5000 is larger than the 1000 "

@@ -175,12 +175,16 @@ class CliErrorsTest {
     }
 
     @Test
-    void aSweepListWithNoValuesIsAUsageError() {
+    void aListOptionWithNoValuesIsAUsageError() {
         CliRun lambdas = CliRun.of("sweep", "--data", "synthetic", "--lambda", ",,", "--out", dir.resolve("s").toString());
         assertThat(lambdas.exitCode()).isEqualTo(2);
         assertThat(lambdas.errLines()).containsExactly("cifar-linear sweep: --lambda: give at least one value");
         CliRun etaMins = CliRun.of("sweep", "--data", "synthetic", "--eta-min", ",", "--out", dir.resolve("s").toString());
         assertThat(etaMins.errLines()).containsExactly("cifar-linear sweep: --eta-min: give at least one value");
         assertThat(dir.resolve("s")).doesNotExist();
+        CliRun check = CliRun.of("gradcheck", "--data", "synthetic", "--lambda", ",");
+        assertThat(check.exitCode()).isEqualTo(2);
+        assertThat(check.errLines()).containsExactly("cifar-linear gradcheck: --lambda: give at least one value");
+        assertThat(check.out()).isEmpty();
     }
 }
