@@ -33,17 +33,34 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 cores="$(nproc)"
 settings=(-XX:-UseTransparentHugePages -XX:+UseTransparentHugePages)
 
+# Runs a command with its output in $tmp/run.log and appends what the awk PROGRAM prints from it
+# to FILE; when the command fails or PROGRAM finds nothing, shows the output and stops.
+measure() {
+  local file="$1" program="$2" value
+  shift 2
+  if ! "$@" > "$tmp/run.log" 2>&1; then
+    cat "$tmp/run.log" >&2
+    echo "bench/huge-pages.sh: this failed: $*" >&2
+    exit 1
+  fi
+  value="$(awk "$program" "$tmp/run.log")"
+  if [[ -z "$value" ]]; then
+    cat "$tmp/run.log" >&2
+    echo "bench/huge-pages.sh: no result in the output of: $*" >&2
+    exit 1
+  fi
+  echo "$value" >> "$file"
+}
+
 cd "$here"
 bench_cmd() { echo ./cifar-linear bench --data "$data" --batch 100 --threads "$1" --repeats 5; }
 for round in $(seq 1 "$rounds"); do
   for threads in 1 "$cores"; do
     for setting in "${settings[@]}"; do
       echo "== round $round: JAVA_OPTS=$setting $(bench_cmd "$threads")" >&2
-      JAVA_OPTS="$setting" $(bench_cmd "$threads") > "$tmp/run.log" 2>&1 \
-        || { cat "$tmp/run.log" >&2; echo "bench/huge-pages.sh: the run above failed" >&2; exit 1; }
-      seconds="$(sed -n 's/^RESULT .*epoch_seconds=\([0-9.]*\).*/\1/p' "$tmp/run.log")"
-      [[ -n "$seconds" ]] || { cat "$tmp/run.log" >&2; echo "bench/huge-pages.sh: no RESULT line above" >&2; exit 1; }
-      echo "$seconds" >> "$tmp/$threads$setting"
+      # shellcheck disable=SC2046
+      measure "$tmp/$threads$setting" '/^RESULT / {for (i = 1; i <= NF; i++) if ($i ~ /^epoch_seconds=/) print substr($i, 15)}' \
+        env JAVA_OPTS="$setting" $(bench_cmd "$threads")
     done
   done
 done
@@ -52,15 +69,11 @@ done
   || ./mvnw -q -P jmh -DskipTests package
 jmh_args=(-jar target/benchmarks.jar GatherBenchmark -p kernels=vector -i 10 -r 1 -foe true -jvmArgsAppend)
 jmh_cmd() { echo "$java ${jmh_args[*]} \"--add-modules=jdk.incubator.vector $1\""; }
-jmh_run() { "$java" "${jmh_args[@]}" "--add-modules=jdk.incubator.vector $1"; }
 for round in $(seq 1 $(( (rounds + 1) / 2 ))); do
   for setting in "${settings[@]}"; do
     echo "== round $round: $(jmh_cmd "$setting")" >&2
-    jmh_run "$setting" > "$tmp/run.log" 2>&1 \
-      || { cat "$tmp/run.log" >&2; echo "bench/huge-pages.sh: the JMH run above failed" >&2; exit 1; }
-    micros="$(awk '/^GatherBenchmark/ {print $(NF - 3)}' "$tmp/run.log")"
-    [[ -n "$micros" ]] || { cat "$tmp/run.log" >&2; echo "bench/huge-pages.sh: no JMH result above" >&2; exit 1; }
-    echo "$micros" >> "$tmp/jmh$setting"
+    measure "$tmp/jmh$setting" '/^GatherBenchmark\.gatherBatch / {print ($(NF - 2) == "±" ? $(NF - 3) : $(NF - 1))}' \
+      "$java" "${jmh_args[@]}" "--add-modules=jdk.incubator.vector $setting"
   done
 done
 
