@@ -27,7 +27,8 @@ public final class MemoryPages {
             return Optional.empty();
         }
         try {
-            return Optional.of(describe(Files.readString(SETTING), heapAsks()));
+            boolean asked = "true".equals(Simd.vmOption("UseTransparentHugePages"));
+            return Optional.of(describe(Files.readString(SETTING), asked));
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -51,16 +52,5 @@ public final class MemoryPages {
                             + "JAVA_OPTS names it)";
             default -> "Memory pages: 4 KB (transparent huge pages: " + mode + ")";
         };
-    }
-
-    /** Whether this JVM runs with -XX:+UseTransparentHugePages. */
-    private static boolean heapAsks() {
-        try {
-            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
-                    com.sun.management.HotSpotDiagnosticMXBean.class);
-            return bean != null && "true".equals(bean.getVMOption("UseTransparentHugePages").getValue());
-        } catch (RuntimeException | LinkageError e) {
-            return false;
-        }
     }
 }

@@ -52,22 +52,25 @@ public final class Simd {
         if (!arch.equals("amd64") && !arch.equals("x86_64")) {
             return 32;
         }
-        try {
-            var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
-                    com.sun.management.HotSpotDiagnosticMXBean.class);
-            return bean != null && Integer.parseInt(bean.getVMOption("UseAVX").getValue()) >= 3 ? 32 : 16;
-        } catch (RuntimeException | LinkageError e) {
-            return 16;
-        }
+        String useAvx = vmOption("UseAVX");
+        return useAvx != null && useAvx.matches("\\d+") && Integer.parseInt(useAvx) >= 3 ? 32 : 16;
     }
 
     private static boolean readUseFma() {
+        return !"false".equals(vmOption("UseFMA"));
+    }
+
+    /**
+     * The value of one of HotSpot's options in this JVM ({@code -XX:NAME}), or null where it cannot
+     * be read (another JVM, or a runtime without {@code jdk.management}).
+     */
+    static String vmOption(String name) {
         try {
             var bean = java.lang.management.ManagementFactory.getPlatformMXBean(
                     com.sun.management.HotSpotDiagnosticMXBean.class);
-            return bean == null || !"false".equals(bean.getVMOption("UseFMA").getValue());
+            return bean == null ? null : bean.getVMOption(name).getValue();
         } catch (RuntimeException | LinkageError e) {
-            return true;
+            return null;
         }
     }
 
