@@ -37,10 +37,10 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
             code = ue.exitCode();
         } else if (ex instanceof ParameterException pe) {
             return handleParseException(pe, new String[0]);
-        } else if (outOfMemoryCause(ex) instanceof OutOfMemoryError oom) {
+        } else if (cause(ex, OutOfMemoryError.class) instanceof OutOfMemoryError oom) {
             err.println(name + ": " + outOfMemory(oom));
             code = CommandLine.ExitCode.SOFTWARE;
-        } else if (ioCause(ex) instanceof IOException io) {
+        } else if (cause(ex, IOException.class) instanceof IOException io) {
             err.println(name + ": " + UserError.oneLine(UserError.describe(io)));
             code = CommandLine.ExitCode.SOFTWARE;
         } else {
@@ -76,20 +76,13 @@ final class ErrorHandler implements CommandLine.IParameterExceptionHandler, Comm
                 + "(java -Xmx… otherwise)";
     }
 
-    /** The OutOfMemoryError among the causes (a worker thread's, passed on), if any. */
-    private static Throwable outOfMemoryCause(Throwable t) {
+    /**
+     * The first of {@code t} and its causes that is a {@code kind} (an OutOfMemoryError or an
+     * IOException passed on from a worker thread or wrapped by a library), or null.
+     */
+    private static Throwable cause(Throwable t, Class<? extends Throwable> kind) {
         for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
-            if (t instanceof OutOfMemoryError) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    /** The I/O failure among the causes, if any: a file that could not be read or written. */
-    private static Throwable ioCause(Throwable t) {
-        for (int depth = 0; t != null && depth < 16; t = t.getCause(), depth++) {
-            if (t instanceof IOException) {
+            if (kind.isInstance(t)) {
                 return t;
             }
         }

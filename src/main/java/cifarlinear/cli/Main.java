@@ -1,6 +1,5 @@
 package cifarlinear.cli;
 
-import cifarlinear.UserError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,10 +38,10 @@ public final class Main implements Callable<Integer> {
             try {
                 return runLast.execute(parseResult);
             } catch (OutOfMemoryError e) {
-                // picocli hands only exceptions to the handler; an Error would end in a stack trace.
+                // picocli hands only exceptions to the handler, which finds the Error as their cause;
+                // thrown as it is, it would end in a stack trace.
                 List<CommandLine> commands = parseResult.asCommandLineList();
-                throw new CommandLine.ExecutionException(commands.getLast(), "out of memory",
-                        UserError.failure(ErrorHandler.outOfMemory(e), e));
+                throw new CommandLine.ExecutionException(commands.getLast(), "out of memory", e);
             }
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
