@@ -28,10 +28,15 @@ public final class DataOptions {
 
     /** Checks the options and finds the data, without reading it. */
     DataSources.Resolved resolve() {
+        return resolve("--data");
+    }
+
+    /** The same, for data that {@code source} named rather than --data (for the errors). */
+    DataSources.Resolved resolve(String source) {
         if (syntheticSize < 1) {
             throw UserError.usage("--synthetic-size must be ≥ 1, got " + syntheticSize);
         }
-        return DataSources.resolve(data);
+        return DataSources.resolve(data, source);
     }
 
     /** Loads resolved data, telling the user what is being read and how long it took. */

@@ -124,14 +124,8 @@ public final class TrainCommand implements Callable<Integer> {
         Map<String, Object> configJson = folder.readConfig();
         options.apply(configJson, dataOptions, resume);
         TrainConfig config = options.config();
-        DataSources.Resolved resolved;
-        try {
-            resolved = dataOptions.resolve();
-        } catch (UserError e) {
-            // The data was named when the run started, not on this command line.
-            throw new UserError("--resume: the run's data: " + e.getMessage().replaceFirst("^--data: ", ""),
-                    e.exitCode(), e);
-        }
+        // The data was named when the run started, not on this command line.
+        DataSources.Resolved resolved = dataOptions.resolve("--resume: the run's data");
         CifarData data;
         try (KernelWarmup warmup = compute.warmUp(config)) {
             data = dataOptions.load(resolved, stdout);

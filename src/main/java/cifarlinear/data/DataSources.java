@@ -59,6 +59,14 @@ public final class DataSources {
      * @throws UserError (usage) when the path does not exist or holds no known layout
      */
     public static Resolved resolve(String spec) {
+        return resolve(spec, "--data");
+    }
+
+    /**
+     * Resolves {@code spec}, which {@code source} named (an option, or where else it came from), for
+     * the errors.
+     */
+    public static Resolved resolve(String spec, String source) {
         if (spec == null) {
             Path folder = defaultFolder();
             Optional<Resolved> found = findIn(folder);
@@ -71,11 +79,11 @@ public final class DataSources {
         }
         Path path = Path.of(spec);
         if (!Files.exists(path)) {
-            throw UserError.usage("--data: " + spec + " does not exist");
+            throw UserError.usage(source + ": " + spec + " does not exist");
         }
         DataFormat format = detect(path);
         if (format == null) {
-            throw UserError.usage("--data: " + spec + " is not a data set this program reads (expected a CIFAR-10 "
+            throw UserError.usage(source + ": " + spec + " is not a data set this program reads (expected a CIFAR-10 "
                     + "or CIFAR-100 distribution as a folder or .tar.gz, train/ and test/ image folders or their .zip, .tar, "
                     + ".tar.gz or .tar.xz, "
                     + "or 'synthetic')");
