@@ -32,11 +32,19 @@ import java.util.function.BooleanSupplier;
  * Several models (configurations sharing the batches) train on the one gathered batch. Every
  * score and every weight is computed whole by one thread in an order fixed by the shapes, so the
  * result does not depend on the number of threads.
+ *
+ * <p>On two threads, where the kernels split the scores in two partial sums by features
+ * ({@link Products#splitsScores}) and in epochs without shifts, each thread keeps half of the
+ * features instead ({@link #trainByHalves}): the scores of {@link Products#scores} are the sum of
+ * those two partial sums in every case, so this gives the same weights bit for bit, and W's halves
+ * and the gathered halves of the rows never leave their cores.
  */
 public final class CpuBackend implements Backend {
     private static final int EVAL_CHUNK = 64;
     /** Largest batch, in bytes of pixels, whose update reads the pixels rather than the gathered rows. */
     private static final long PIXEL_UPDATE_BYTES = 3L << 19;
+    /** Largest half of a batch's gathered rows, in bytes, that the update by halves reads again. */
+    private static final long HALF_ROWS_BYTES = 1L << 20;
 
     private final int classes;
     private final int d;
@@ -62,6 +70,23 @@ public final class CpuBackend implements Backend {
     private final WorkerPool.ChunkTask samplePhase = this::samplePhase;
     private final WorkerPool.ChunkTask weightPhase = this::weightPhase;
 
+    /** Two threads, each with half of the features for good (see {@link #trainByHalves}). */
+    private final boolean halves;
+    private final int split;
+    /**
+     * The second thread's gathered rows, of which it uses its half: apart from {@link #x}, so that
+     * the two halves of a row never share a cache line that both threads write.
+     */
+    private final float[][] xSecond;
+    /** Whether the last step's weight update is still to be done, with its size. */
+    private boolean updatePending;
+    private int updateSize;
+    private int updateStart;
+    /** Whether the update by halves reads the pixels rather than the gathered rows (large batches). */
+    private final boolean halvesFromPixels;
+    private final WorkerPool.Task halfPhase = this::halfPhase;
+    private final WorkerPool.Task lossPhase = this::lossPhase;
+
     /** One model's parameters and per-step buffers. */
     private final class Model {
         final LinearModel template;
@@ -71,8 +96,11 @@ public final class CpuBackend implements Backend {
         final float[] b;
         final float[][] c;
         final double[] sampleLoss;
+        /** Each half's partial sums of the scores (two threads by halves only). */
+        final float[][][] partial;
         float coefficient;
         float beta;
+        float updateBeta;
 
         Model(LinearModel initial, float lambda) {
             this.template = initial.copy();
@@ -85,6 +113,7 @@ public final class CpuBackend implements Backend {
             this.b = initial.bias().clone();
             this.c = new float[classes][batch];
             this.sampleLoss = new double[batch];
+            this.partial = halves ? new float[2][classes][batch] : null;
         }
     }
 
@@ -97,6 +126,10 @@ public final class CpuBackend implements Backend {
         final float[] row;
         /** Rows gathered for this thread alone: a chunk of samples, to evaluate or to score. */
         final float[][] own;
+        /** The partial sums' scratch for a whole batch (two threads by halves only). */
+        final Object halfScratch;
+        /** What {@link Products#gatherFeatures} returned, kept. */
+        int touched;
 
         Worker(int rows) {
             s = new float[classes][rows];
@@ -105,6 +138,7 @@ public final class CpuBackend implements Backend {
             grad = new double[classes];
             row = new float[d];
             own = new float[rows][d];
+            halfScratch = halves ? products.scratch(classes, d, batch) : null;
         }
     }
 
@@ -120,12 +154,15 @@ public final class CpuBackend implements Backend {
      * @param vectorApi use the Vector API kernels ({@link Simd#vectorApiAvailable()} must hold)
      */
     public CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi) {
-        this(initial, lambdas, batch, threads, vectorApi, true);
+        this(initial, lambdas, batch, threads, vectorApi, true, true);
     }
 
-    /** @param pixelUpdates let the update read the pixels where the kernels can (false: never) */
+    /**
+     * @param pixelUpdates let the update read the pixels where the kernels can (false: never)
+     * @param byHalves     go by halves of the features where {@link #byHalves} allows (false: never)
+     */
     CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
-               boolean pixelUpdates) {
+               boolean pixelUpdates, boolean byHalves) {
         LinearModel first = initial.getFirst();
         if (first.dim() != Dataset.DIM) {
             throw new IllegalArgumentException("the CPU backend trains on " + Dataset.DIM + "-feature images, not "
@@ -141,6 +178,8 @@ public final class CpuBackend implements Backend {
         this.d = first.dim();
         this.batch = batch;
         this.products = Simd.products(vectorApi);
+        this.halves = byHalves && byHalves(products, threads, classes, d);
+        this.split = halves ? products.scoreSplit(d) : 0;
         for (int m = 0; m < initial.size(); m++) {
             LinearModel model = initial.get(m);
             if (!model.classNames().equals(first.classNames()) || !model.stats().equals(first.stats())) {
@@ -157,6 +196,8 @@ public final class CpuBackend implements Backend {
         this.featureChunk = featureChunk(d, products.alignment(), threads);
         this.pixelUpdates = pixelUpdates && readsPixels(products, classes, d, batch);
         this.x = new float[batch][d];
+        this.xSecond = halves ? new float[batch][d] : null;
+        this.halvesFromPixels = halves && pixelUpdates && halvesReadPixels(products, classes, d, batch);
         int rows = Math.max(EVAL_CHUNK, sampleChunk(batch, threads));
         this.workers = new Worker[threads];
         for (int t = 0; t < threads; t++) {
@@ -196,6 +237,13 @@ public final class CpuBackend implements Backend {
         int samples = 0;
         int step = fromStep;
         plan = epoch;
+        if (halves && epoch.dx() == null) {
+            try {
+                return trainByHalves(steps, etas, fromStep, listener, stop);
+            } finally {
+                plan = null;
+            }
+        }
         try {
             for (; step < steps && !stop.getAsBoolean(); step++) {
                 stepStart = step * batch;
@@ -228,6 +276,116 @@ public final class CpuBackend implements Backend {
     }
 
     /**
+     * Steps with two threads, each owning half of the features ({@link Products#scoreSplit}) for
+     * the whole epoch: it gathers its half of every sample of the batch, computes its partial sums
+     * of the scores, and updates its half of W. Only the partial sums and the coefficients cross
+     * between the cores; W and the gathered rows stay where they are. Two hand-offs per step:
+     * <ol>
+     *   <li>each thread does the last step's update of its half ({@link Products#update}), then
+     *       gathers its half of this step's samples and computes their partial sums
+     *       ({@link Products#partialScores});</li>
+     *   <li>each thread takes half of the samples: the sum of the two partial sums, which is the
+     *       score {@link Products#scores} gives, then the loss and the coefficients.</li>
+     * </ol>
+     * The weights are the same bit for bit as with the steps of {@link #trainSteps} on any number of
+     * threads. The update of the last step is done before returning.
+     */
+    private Progress trainByHalves(int steps, float[][] etas, int fromStep, StepListener listener,
+                                   BooleanSupplier stop) {
+        int n = plan.size();
+        double[] lossSums = new double[models.size()];
+        int samples = 0;
+        int step = fromStep;
+        updatePending = false;
+        for (; step < steps && !stop.getAsBoolean(); step++) {
+            stepStart = step * batch;
+            stepSize = Math.min(batch, n - stepStart);
+            pool.run(halfPhase);
+            updatePending = false;
+            for (int m = 0; m < models.size(); m++) {
+                Model model = models.get(m);
+                float eta = etas[m][step];
+                model.coefficient = -eta / stepSize;
+                model.updateBeta = 1.0f - 2.0f * eta * model.lambda;
+            }
+            pool.run(lossPhase);
+            double firstLoss = 0;
+            for (int m = 0; m < models.size(); m++) {
+                double batchLoss = stepBias(models.get(m));
+                lossSums[m] += batchLoss;
+                if (m == 0) {
+                    firstLoss = batchLoss;
+                }
+            }
+            updatePending = true;
+            updateSize = stepSize;
+            updateStart = stepStart;
+            samples += stepSize;
+            listener.onStep(step, steps, firstLoss / stepSize);
+        }
+        if (updatePending) {
+            stepSize = 0;
+            pool.run(halfPhase);
+            updatePending = false;
+        }
+        return new Progress(step, lossSums, samples);
+    }
+
+    /**
+     * A thread's half of the features: the pending update, then (unless {@code stepSize} is 0) the
+     * gather and the partial sums of this step's samples.
+     */
+    private void halfPhase(int part, int parts) {
+        int j0 = part == 0 ? 0 : split;
+        int j1 = part == 0 ? split : d;
+        float[][] rows = part == 0 ? x : xSecond;
+        EpochPlan p = plan;
+        if (updatePending) {
+            for (Model model : models) {
+                if (halvesFromPixels) {
+                    products.updateFromPixels(model.w, classes, p.data().centeredPixels(), d, p.order(), p.flip(),
+                            updateStart, centeredMean, invStd, updateSize, model.c, model.updateBeta, j0, j1);
+                } else {
+                    products.update(model.w, classes, rows, updateSize, model.c, model.updateBeta, j0, j1);
+                }
+            }
+        }
+        if (stepSize == 0) {
+            return;
+        }
+        Worker wk = workers[part];
+        wk.touched = products.gatherFeatures(p.data().centeredPixels(), d, p.order(), p.flip(), stepStart,
+                centeredMean, invStd, rows, 0, stepSize, j0, j1);
+        for (Model model : models) {
+            products.partialScores(model.w, classes, d, rows, 0, stepSize, model.partial[part], wk.halfScratch,
+                    part == 1);
+        }
+    }
+
+    /** Half of the step's samples: their scores from the two partial sums, losses and coefficients. */
+    private void lossPhase(int part, int parts) {
+        int half = (stepSize + 1) / 2;
+        int i0 = part == 0 ? 0 : half;
+        int i1 = part == 0 ? half : stepSize;
+        Worker wk = workers[part];
+        int[] labels = plan.data().labels();
+        int[] order = plan.order();
+        for (Model model : models) {
+            float[][] first = model.partial[0];
+            float[][] second = model.partial[1];
+            for (int i = i0; i < i1; i++) {
+                for (int k = 0; k < classes; k++) {
+                    wk.scores[k] = (first[k][i] + second[k][i]) + model.b[k];
+                }
+                model.sampleLoss[i] = model.loss.lossAndGradient(wk.scores, labels[order[stepStart + i]], wk.grad);
+                for (int k = 0; k < classes; k++) {
+                    model.c[k][i] = (float) (model.coefficient * wk.grad[k]);
+                }
+            }
+        }
+    }
+
+    /**
      * Steps a model's b by the sum of the step's coefficients and returns the batch's summed loss.
      * A method of its own, so that it runs compiled even while the step loop around it, which runs
      * for a whole epoch, waits to be compiled again.
@@ -246,6 +404,16 @@ public final class CpuBackend implements Backend {
             model.b[k] = (float) (model.b[k] + sum);
         }
         return batchLoss;
+    }
+
+    /** Whether training on this many threads goes by halves of the features (in epochs without shifts). */
+    static boolean byHalves(Products products, int threads, int classes, int d) {
+        return threads == 2 && products.splitsScores(classes, d);
+    }
+
+    /** Whether the update by halves of a batch of this shape reads the pixels rather than the rows. */
+    static boolean halvesReadPixels(Products products, int classes, int d, int batch) {
+        return readsPixels(products, classes, d, batch) && (long) batch * d * Float.BYTES / 2 > HALF_ROWS_BYTES;
     }
 
     /** Whether the update of a batch of this shape reads the pixels (in epochs without shifts). */

@@ -13,6 +13,40 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
     /** out[k][i − i0] = Σ_j w[k][j] · x[i][j] for samples {@code [i0, i1)}. */
     abstract void scores(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out, Object scratch);
 
+    /**
+     * Whether {@link #partialScores} can split this shape's scores in two by features: then
+     * {@link #scores} computes every score as the sum of the two partial sums, the first plus the
+     * second, which two threads can compute apart with the same result.
+     */
+    boolean splitsScores(int classes, int d) {
+        return false;
+    }
+
+    /** The feature where the second partial sum starts (whole image rows before it); when {@link #splitsScores}. */
+    int scoreSplit(int d) {
+        throw new UnsupportedOperationException("scores are not split by " + describe());
+    }
+
+    /**
+     * The first partial sum of the scores of {@link #scores}, features {@code [0, scoreSplit(d))},
+     * or the second, the rest; {@code out[k][i − i0]} of the first plus that of the second is
+     * exactly the score. Only when {@link #splitsScores} holds.
+     */
+    void partialScores(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out, Object scratch,
+                       boolean second) {
+        throw new UnsupportedOperationException("scores are not split by " + describe());
+    }
+
+    /**
+     * Features {@code [j0, j1)} (whole image rows) of {@link #gather} for samples without shifts,
+     * with the same results bit for bit; only where {@link #splitsScores} holds. Returns a number
+     * made from the bytes that the caller keeps, so that no read of them is left out as unused.
+     */
+    int gatherFeatures(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, float[] centeredMean, float[] invStd,
+                       float[][] x, int i0, int i1, int j0, int j1) {
+        throw new UnsupportedOperationException("the gather is not split by " + describe());
+    }
+
     /** w[k][j] ← β · w[k][j] + Σ_{i < m} c[k][i] · x[i][j] for features {@code [j0, j1)}. */
     abstract void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1);
 

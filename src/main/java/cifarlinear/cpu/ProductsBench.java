@@ -4,10 +4,11 @@ import java.util.SplittableRandom;
 
 /**
  * The two products of a training step on their own, split between threads as {@link CpuBackend}
- * splits them (scores in chunks of samples, the update in chunks of features), on a batch already
- * gathered: what the kernels reach without the gather, the activations and the hand-offs around
- * them. Where training's update reads the pixels ({@link CpuBackend#readsPixels}), so does this
- * one, normalizing them on the way.
+ * splits them (on two threads each takes half of the features, its partial sums of the scores and
+ * its half of the update; else the scores in chunks of samples, the update in chunks of features),
+ * on a batch already gathered: what the kernels reach without the gather, the activations and the
+ * hand-offs around them. Where training's update reads the pixels ({@link CpuBackend#readsPixels},
+ * {@link CpuBackend#halvesReadPixels}), so does this one, normalizing them on the way.
  */
 public final class ProductsBench {
     private ProductsBench() {
@@ -43,7 +44,9 @@ public final class ProductsBench {
                 row[i] = (float) (rng.nextGaussian() * 1e-6);
             }
         }
-        boolean fromPixels = CpuBackend.readsPixels(products, classes, d, batch);
+        boolean halves = CpuBackend.byHalves(products, threads, classes, d);
+        boolean fromPixels = halves ? CpuBackend.halvesReadPixels(products, classes, d, batch)
+                : CpuBackend.readsPixels(products, classes, d, batch);
         byte[] u = new byte[batch * d];
         rng.nextBytes(u);
         int[] order = new int[batch];
@@ -57,7 +60,7 @@ public final class ProductsBench {
         java.util.Arrays.fill(invStd, 0.02f);
         int sampleChunk = CpuBackend.sampleChunk(batch, threads);
         int featureChunk = CpuBackend.featureChunk(d, products.alignment(), threads);
-        int rows = sampleChunk;
+        int rows = halves ? batch : sampleChunk;
         float[][][] s = new float[threads][classes][rows];
         Object[] scratch = new Object[threads];
         for (int t = 0; t < threads; t++) {
@@ -77,6 +80,18 @@ public final class ProductsBench {
                 products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
             }
         };
+        WorkerPool.Task byHalves = (part, parts) -> {
+            int split = products.scoreSplit(d);
+            int j0 = part == 0 ? 0 : split;
+            int j1 = part == 0 ? split : d;
+            if (fromPixels) {
+                products.updateFromPixels(w, classes, u, d, order, flip, 0, centeredMean, invStd, batch, c, 0.9999f, j0,
+                        j1);
+            } else {
+                products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
+            }
+            products.partialScores(w, classes, d, x, 0, batch, s[part], scratch[part], part == 1);
+        };
         int sampleChunks = (batch + sampleChunk - 1) / sampleChunk;
         int featureChunks = (d + featureChunk - 1) / featureChunk;
         try (WorkerPool pool = new WorkerPool(threads)) {
@@ -86,8 +101,12 @@ public final class ProductsBench {
                 long steps = 0;
                 long now;
                 do {
-                    pool.runChunks(sampleChunks, scores);
-                    pool.runChunks(featureChunks, update);
+                    if (halves) {
+                        pool.run(byHalves);
+                    } else {
+                        pool.runChunks(sampleChunks, scores);
+                        pool.runChunks(featureChunks, update);
+                    }
                     steps++;
                     now = System.nanoTime();
                 } while (now - start < seconds * 1e9);

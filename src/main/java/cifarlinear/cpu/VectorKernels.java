@@ -89,10 +89,40 @@ final class VectorKernels extends Products {
     @Override
     void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff, float[] centeredMean,
                 float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
-        if (d != Dataset.DIM || Dataset.SIDE % L != 0 || BYTES == null) {
+        if (!gathersVectors(d)) {
             super.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch);
             return;
         }
+        gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch, 0, d);
+    }
+
+    private static boolean gathersVectors(int d) {
+        return d == Dataset.DIM && Dataset.SIDE % L == 0 && BYTES != null;
+    }
+
+    /**
+     * First reads one byte of every cache line of the samples' halves, so that the memory system
+     * fetches them all at once, then gathers them from the cache: without it each sample's first
+     * lines are waited for in turn, behind the arithmetic of the one before.
+     */
+    @Override
+    int gatherFeatures(byte[] u, int d, int[] rows, boolean[] flip, int rowOff, float[] centeredMean,
+                       float[] invStd, float[][] x, int i0, int i1, int j0, int j1) {
+        int touched = 0;
+        for (int i = i0; i < i1; i++) {
+            int src = rows[rowOff + i] * d;
+            for (int j = j0; j < j1; j += 64) {
+                touched += u[src + j];
+            }
+        }
+        gather(u, d, rows, flip, null, null, rowOff, centeredMean, invStd, x, i0, i1, null, j0, j1);
+        return touched;
+    }
+
+    /** Features {@code [j0, j1)} (whole image rows) of the gather, as {@link #gather} computes them. */
+    private void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff,
+                        float[] centeredMean, float[] invStd, float[][] x, int i0, int i1, float[] scratch,
+                        int j0, int j1) {
         int blocks = Dataset.SIDE / L;
         for (int i = i0; i < i1; i++) {
             int p = rowOff + i;
@@ -103,11 +133,11 @@ final class VectorKernels extends Products {
             int src = rows[p] * d;
             float[] xi = x[i];
             if (flip == null || !flip[p]) {
-                for (int j = 0; j < d; j += L) {
+                for (int j = j0; j < j1; j += L) {
                     normalized(u, src, j, centeredMean, invStd).intoArray(xi, j);
                 }
             } else {
-                for (int row = 0; row < d; row += Dataset.SIDE) {
+                for (int row = j0; row < j1; row += Dataset.SIDE) {
                     for (int q = 0; q < blocks; q++) {
                         int j = row + q * L;
                         normalized(u, src, j, centeredMean, invStd).rearrange(REVERSE)
@@ -213,19 +243,46 @@ final class VectorKernels extends Products {
                 a11.intoArray(acc, 5 * L);
                 a12.intoArray(acc, 6 * L);
                 a13.intoArray(acc, 7 * L);
-                finish(w, k, 2, d, dv, x, i, 4, out, i - i0, acc, 0);
+                finish(w, k, 2, d, dv, Part.WHOLE, x, i, 4, out, i - i0, acc, 0);
             }
             for (; k < classes; k++) {
                 for (int q = 0; q < 4; q++) {
-                    out[k][i + q - i0] = dot(w[k], x[i + q], dv, d);
+                    out[k][i + q - i0] = dot(w[k], x[i + q], 0, dv) + tail(w[k], x[i + q], dv, d);
                 }
             }
         }
         for (; i < i1; i++) {
             for (int k = 0; k < classes; k++) {
-                out[k][i - i0] = dot(w[k], x[i], dv, d);
+                out[k][i - i0] = dot(w[k], x[i], 0, dv) + tail(w[k], x[i], dv, d);
             }
         }
+    }
+
+    /**
+     * Where the two partial sums of a score meet: half of the whole vectors of features, on a whole
+     * image row so that a flipped sample's half is gathered from its own half.
+     */
+    static int splitPoint(int d) {
+        int q = Math.max(L, Dataset.SIDE);
+        return (d - d % L) / 2 / q * q;
+    }
+
+    @Override
+    boolean splitsScores(int classes, int d) {
+        return classes % 5 == 0 && gathersVectors(d);
+    }
+
+    @Override
+    int scoreSplit(int d) {
+        return splitPoint(d);
+    }
+
+    @Override
+    void partialScores(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out, Object scratch,
+                       boolean second) {
+        int h = splitPoint(d);
+        scoresByFive(w, classes, d, x, i0, i1, out, (float[]) scratch, second ? h : 0, second ? d - d % L : h,
+                second ? Part.SECOND : Part.FIRST);
     }
 
     /**
@@ -239,21 +296,30 @@ final class VectorKernels extends Products {
     private static void scoresByFive(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out,
                                      float[] acc) {
         int dv = d - d % L;
-        int groups = dv == 0 ? 0 : (i1 - i0) / 4;
+        int h = splitPoint(d);
+        scoresByFive(w, classes, d, x, i0, i1, out, acc, 0, h, Part.FIRST);
+        scoresByFive(w, classes, d, x, i0, i1, out, acc, h, dv, Part.SECOND_ADDED);
+    }
+
+    /** The features of one of the two partial sums, {@code [f0, f1)}; {@link Part} says where it goes. */
+    private static void scoresByFive(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out,
+                                     float[] acc, int f0, int f1, Part part) {
+        int dv = d - d % L;
+        int groups = f1 == f0 ? 0 : (i1 - i0) / 4;
         for (int kb = 0; kb < classes; kb += 10) {
             int ke = Math.min(classes, kb + 10);
-            for (int t0 = 0; t0 < dv; t0 += TILE) {
-                int t1 = Math.min(dv, t0 + TILE);
+            for (int t0 = f0; t0 < f1; t0 += TILE) {
+                int t1 = Math.min(f1, t0 + TILE);
                 for (int g = 0; g < groups; g++) {
                     for (int k = kb; k < ke; k += 5) {
-                        fourByFive(w, k, d, dv, t0, t1, x, i0 + 4 * g, out, 4 * g, acc,
+                        fourByFive(w, k, d, dv, t0 == f0, t1 == f1, part, t0, t1, x, i0 + 4 * g, out, 4 * g, acc,
                                 (2 * g + (k - kb) / 5) * 20 * L);
                     }
                 }
             }
         }
         int i = i0 + 4 * groups;
-        for (; i + 2 <= i1; i += 2) {
+        for (; f1 > f0 && i + 2 <= i1; i += 2) {
             float[] x0 = x[i];
             float[] x1 = x[i + 1];
             int o = i - i0;
@@ -273,7 +339,7 @@ final class VectorKernels extends Products {
                 FloatVector a31 = a00;
                 FloatVector a40 = a00;
                 FloatVector a41 = a00;
-                for (int j = 0; j < dv; j += L) {
+                for (int j = f0; j < f1; j += L) {
                     FloatVector y0 = FloatVector.fromArray(SPECIES, x0, j);
                     FloatVector y1 = FloatVector.fromArray(SPECIES, x1, j);
                     FloatVector v = FloatVector.fromArray(SPECIES, w0, j);
@@ -302,24 +368,24 @@ final class VectorKernels extends Products {
                 a31.intoArray(acc, 7 * L);
                 a40.intoArray(acc, 8 * L);
                 a41.intoArray(acc, 9 * L);
-                finish(w, k, 5, d, dv, x, i, 2, out, o, acc, 0);
+                finish(w, k, 5, d, dv, part, x, i, 2, out, o, acc, 0);
             }
         }
         for (; i < i1; i++) {
             for (int k = 0; k < classes; k++) {
-                out[k][i - i0] = dot(w[k], x[i], dv, d);
+                out[k][i - i0] = part.of(dot(w[k], x[i], f0, f1), out[k][i - i0], w[k], x[i], dv, d);
             }
         }
     }
 
     /**
      * Features {@code [t0, t1)} of the scores of samples {@code [i, i + 4)} for classes
-     * {@code [k, k + 5)}. The twenty accumulators start at zero on the first tile, else from
-     * {@code acc[at ..]}; after the last tile ({@code t1 == dv}) they are summed into
-     * {@code out[.][o ..]}, else stored back.
+     * {@code [k, k + 5)}. The twenty accumulators start at zero on a partial sum's first tile
+     * ({@code first}), else from {@code acc[at ..]}; after its last tile ({@code done}) they are
+     * summed into {@code out[.][o ..]} ({@link #finish}), else stored back.
      */
-    private static void fourByFive(float[][] w, int k, int d, int dv, int t0, int t1, float[][] x, int i,
-                                   float[][] out, int o, float[] acc, int at) {
+    private static void fourByFive(float[][] w, int k, int d, int dv, boolean first, boolean done, Part part,
+                                   int t0, int t1, float[][] x, int i, float[][] out, int o, float[] acc, int at) {
         float[] x0 = x[i];
         float[] x1 = x[i + 1];
         float[] x2 = x[i + 2];
@@ -349,7 +415,7 @@ final class VectorKernels extends Products {
         FloatVector a41;
         FloatVector a42;
         FloatVector a43;
-        if (t0 == 0) {
+        if (first) {
             a00 = FloatVector.zero(SPECIES);
             a01 = a00;
             a02 = a00;
@@ -443,32 +509,54 @@ final class VectorKernels extends Products {
         a41.intoArray(acc, at + 17 * L);
         a42.intoArray(acc, at + 18 * L);
         a43.intoArray(acc, at + 19 * L);
-        if (t1 == dv) {
-            finish(w, k, 5, d, dv, x, i, 4, out, o, acc, at);
+        if (done) {
+            finish(w, k, 5, d, dv, part, x, i, 4, out, o, acc, at);
         }
     }
 
     /**
      * The scores of classes {@code [k, k + classes)} × samples {@code [i, i + samples)} from their
-     * accumulators in {@code acc[at ..]} (class-major, one vector each) plus the features past the
-     * last whole vector. Sums are kept out of the block kernels: those are too big for the compiler
-     * to inline a sum into, and an accumulator passed to a call that is not inlined is boxed.
+     * accumulators in {@code acc[at ..]} (class-major, one vector each), as {@code part} says. Sums
+     * are kept out of the block kernels: those are too big for the compiler to inline a sum into,
+     * and an accumulator passed to a call that is not inlined is boxed.
      */
-    private static void finish(float[][] w, int k, int classes, int d, int dv, float[][] x, int i, int samples,
-                               float[][] out, int o, float[] acc, int at) {
+    private static void finish(float[][] w, int k, int classes, int d, int dv, Part part, float[][] x, int i,
+                               int samples, float[][] out, int o, float[] acc, int at) {
         for (int q = 0; q < classes * samples; q++) {
             int kk = k + q / samples;
             int s = q % samples;
-            out[kk][o + s] = sum(FloatVector.fromArray(SPECIES, acc, at + q * L)) + tail(w[kk], x[i + s], dv, d);
+            out[kk][o + s] = part.of(sum(FloatVector.fromArray(SPECIES, acc, at + q * L)), out[kk][o + s], w[kk],
+                    x[i + s], dv, d);
         }
     }
 
-    private static float dot(float[] a, float[] b, int dv, int d) {
+    /** What a sum of lanes over some features makes of a score. */
+    private enum Part {
+        /** All whole vectors: the score with the features past them. */
+        WHOLE,
+        /** The first partial sum: written as it is. */
+        FIRST,
+        /** The second partial sum with the features past the last whole vector, written alone. */
+        SECOND,
+        /** The second, added to the first, already written: the score. */
+        SECOND_ADDED;
+
+        float of(float lanes, float written, float[] w, float[] x, int dv, int d) {
+            return switch (this) {
+                case WHOLE, SECOND -> lanes + tail(w, x, dv, d);
+                case FIRST -> lanes;
+                case SECOND_ADDED -> written + (lanes + tail(w, x, dv, d));
+            };
+        }
+    }
+
+    /** Σ a[j] b[j] over the whole vectors {@code [j0, j1)}. */
+    private static float dot(float[] a, float[] b, int j0, int j1) {
         FloatVector acc = FloatVector.zero(SPECIES);
-        for (int j = 0; j < dv; j += L) {
+        for (int j = j0; j < j1; j += L) {
             acc = FloatVector.fromArray(SPECIES, a, j).fma(FloatVector.fromArray(SPECIES, b, j), acc);
         }
-        return sum(acc) + tail(a, b, dv, d);
+        return sum(acc);
     }
 
     /** Σ a[j] b[j] over the features past the last whole vector. */

@@ -245,4 +245,50 @@ class CpuKernelsTest {
             assertThat(fromPixels[r]).as("class %d", r).containsExactly(fromRows[r]);
         }
     }
+
+    /**
+     * The two partial sums of the scores, added, against the scores; and the gather of each half of
+     * the features against the whole gather, flips included: bit for bit.
+     */
+    @ParameterizedTest
+    @CsvSource({"10, 37, 0, 37", "10, 100, 13, 61", "20, 7, 0, 7", "100, 9, 1, 9", "5, 3, 0, 3", "10, 1, 0, 1"})
+    void partialScoresAddUpToTheScores(int k, int m, int i0, int i1) {
+        Products p = Simd.products(Simd.vectorApiAvailable());
+        org.junit.jupiter.api.Assumptions.assumeTrue(p.splitsScores(k, Dataset.DIM), "no partial scores here");
+        int d = Dataset.DIM;
+        int split = p.scoreSplit(d);
+        assertThat(split % Dataset.SIDE).isZero();
+        assertThat(split).isBetween(d / 4, d / 2);
+        Dataset data = TestData.random(30, 2, m + k);
+        SplittableRandom rng = new SplittableRandom(m + k);
+        int[] rows = new int[m + 2];
+        boolean[] flip = new boolean[m + 2];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = rng.nextInt(30);
+            flip[i] = rng.nextBoolean();
+        }
+        float[] mean = TestData.randomFloats(d, 5, 100);
+        float[] inv = TestData.randomFloats(d, 6, 0.05);
+        float[][] whole = new float[m][d];
+        p.gather(data.centeredPixels(), d, rows, flip, null, null, 2, mean, inv, whole, 0, m, new float[d]);
+        float[][] halves = new float[m][d];
+        p.gatherFeatures(data.centeredPixels(), d, rows, flip, 2, mean, inv, halves, 0, m, split, d);
+        p.gatherFeatures(data.centeredPixels(), d, rows, flip, 2, mean, inv, halves, 0, m, 0, split);
+        for (int i = 0; i < m; i++) {
+            assertThat(halves[i]).as("row %d", i).containsExactly(whole[i]);
+        }
+        float[][] w = matrix(k, d, 9);
+        float[][] scores = new float[k][i1 - i0];
+        float[][] first = new float[k][i1 - i0];
+        float[][] second = new float[k][i1 - i0];
+        p.scores(w, k, d, whole, i0, i1, scores, p.scratch(k, d, i1 - i0));
+        p.partialScores(w, k, d, whole, i0, i1, first, p.scratch(k, d, i1 - i0), false);
+        p.partialScores(w, k, d, whole, i0, i1, second, p.scratch(k, d, i1 - i0), true);
+        for (int r = 0; r < k; r++) {
+            for (int i = 0; i < i1 - i0; i++) {
+                assertThat(first[r][i] + second[r][i]).as("score [%d][%d]", r, i).isEqualTo(scores[r][i]);
+            }
+            assertThat(first[r]).as("class %d: the first half is not the whole", r).isNotEqualTo(scores[r]);
+        }
+    }
 }
