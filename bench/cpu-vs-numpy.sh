@@ -14,10 +14,11 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="${1:?usage: bench/cpu-vs-numpy.sh DATA [EPOCHS]}"
 epochs="${2:-6}"
 out="$here/bench/results/cpu-vs-numpy.md"
+script=bench/cpu-vs-numpy.sh
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
 
 cd "$here"
 java_cmd=(./cifar-linear train --data "$data" --epochs "$epochs" --no-progress --out)
@@ -48,7 +49,7 @@ mkdir -p "$(dirname "$out")"
   echo
   echo "Measured $(date -u +%Y-%m-%d) by \`bench/cpu-vs-numpy.sh $data $epochs\`, one program after the other."
   echo
-  echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores$(grep -q avx512f /proc/cpuinfo && echo ' with AVX-512'), $(free -g | awk '/^Mem:/ {print $2}') GiB$(lscpu | sed -n 's/^Hypervisor vendor: *\(.*\)/, \1 virtual machine/p')"
+  echo "- Machine: $(machine)"
   echo "- Java: $("$here/cifar-linear" --version | tail -n 1)"
   echo "- NumPy: $(python3 -c 'import numpy; print(numpy.__version__)'), BLAS: $(python3 -c 'import numpy; c=numpy.show_config(mode="dicts"); print(c["Build Dependencies"]["blas"]["name"], c["Build Dependencies"]["blas"]["version"])' 2>/dev/null || echo unknown)"
   echo "- Configuration: softmax, batch 100, λ 0.1, η 0.01, flip 0.2, 49,000 training images; median over epochs 2..$epochs of two runs each"

@@ -21,36 +21,14 @@ if [[ "$thp_mode" != madvise ]]; then
   echo "bench/huge-pages.sh: transparent huge pages are '${thp_mode:-unavailable}' here, not 'madvise'; nothing to compare" >&2
   exit 1
 fi
-java="${JAVA:-java}"
-if ! "$java" -version 2>&1 | grep -q 'version "\(2[5-9]\|[3-9][0-9]\)'; then
-  echo "bench/huge-pages.sh: JMH needs Java 25 or newer; '$java' is not (set JAVA or the PATH)" >&2
-  exit 1
-fi
+script=bench/huge-pages.sh
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+# shellcheck source=bench/lib.sh
+source "$here/bench/lib.sh"
+require_java25
 cores="$(nproc)"
 settings=(-XX:-UseTransparentHugePages -XX:+UseTransparentHugePages)
-
-# Runs a command with its output in $tmp/run.log and appends what the awk PROGRAM prints from it
-# to FILE; when the command fails or PROGRAM finds nothing, shows the output and stops.
-measure() {
-  local file="$1" program="$2" value
-  shift 2
-  if ! "$@" > "$tmp/run.log" 2>&1; then
-    cat "$tmp/run.log" >&2
-    echo "bench/huge-pages.sh: this failed: $*" >&2
-    exit 1
-  fi
-  value="$(awk "$program" "$tmp/run.log")"
-  if [[ -z "$value" ]]; then
-    cat "$tmp/run.log" >&2
-    echo "bench/huge-pages.sh: no result in the output of: $*" >&2
-    exit 1
-  fi
-  echo "$value" >> "$file"
-}
 
 cd "$here"
 bench_cmd() { echo ./cifar-linear bench --data "$data" --batch 100 --threads "$1" --repeats 5; }
@@ -65,14 +43,13 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
-[[ -f target/benchmarks.jar && -z "$(find src -newer target/benchmarks.jar -print -quit)" ]] \
-  || ./mvnw -q -P jmh -DskipTests package
+build_benchmarks
 jmh_args=(-jar target/benchmarks.jar GatherBenchmark -p kernels=vector -i 10 -r 1 -foe true -jvmArgsAppend)
 jmh_cmd() { echo "$java ${jmh_args[*]} \"--add-modules=jdk.incubator.vector $1\""; }
 for round in $(seq 1 $(( (rounds + 1) / 2 ))); do
   for setting in "${settings[@]}"; do
     echo "== round $round: $(jmh_cmd "$setting")" >&2
-    measure "$tmp/jmh$setting" '/^GatherBenchmark\.gatherBatch / {print ($(NF - 2) == "±" ? $(NF - 3) : $(NF - 1))}' \
+    measure "$tmp/jmh$setting" "/^GatherBenchmark\.gatherBatch / $(jmh_score)" \
       "$java" "${jmh_args[@]}" "--add-modules=jdk.incubator.vector $setting"
   done
 done
@@ -97,7 +74,7 @@ mkdir -p "$(dirname "$out")"
   jmh_cmd "-XX:+UseTransparentHugePages"
   echo '```'
   echo
-  echo "- Machine: $(lscpu | sed -n 's/^Model name: *//p'), $cores cores$(grep -q avx512f /proc/cpuinfo && echo ' with AVX-512'), $(free -g | awk '/^Mem:/ {print $2}') GiB$(lscpu | sed -n 's/^Hypervisor vendor: *\(.*\)/, \1 virtual machine/p'); transparent huge pages: $thp_mode"
+  echo "- Machine: $(machine); transparent huge pages: $thp_mode"
   echo "- Java: $("$here/cifar-linear" --version | tail -n 1)"
   echo
   echo "Seconds per training epoch (\`epoch_seconds\` of the RESULT line: the median of five timed epochs), in the order run:"

@@ -1,0 +1,49 @@
+# Helpers for the measurement scripts under bench/: source it after setting `tmp` (a scratch
+# folder) and `script` (the script's name, for messages).
+
+# The median of the numbers on standard input, one per line.
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# This machine in one line: CPU model, cores, AVX-512, memory, and the hypervisor if any.
+machine() {
+  echo "$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores$(grep -q avx512f /proc/cpuinfo && echo ' with AVX-512'), $(free -g | awk '/^Mem:/ {print $2}') GiB$(lscpu | sed -n 's/^Hypervisor vendor: *\(.*\)/, \1 virtual machine/p')"
+}
+
+# Stops unless the `java` in $JAVA (else on the PATH) is Java 25 or newer, which JMH's jar needs.
+require_java25() {
+  java="${JAVA:-java}"
+  if ! "$java" -version 2>&1 | grep -q 'version "\(2[5-9]\|[3-9][0-9]\)'; then
+    echo "$script: JMH needs Java 25 or newer; '$java' is not (set JAVA or the PATH)" >&2
+    exit 1
+  fi
+}
+
+# Builds target/benchmarks.jar unless it is newer than every source.
+build_benchmarks() {
+  [[ -f target/benchmarks.jar && -z "$(find src -newer target/benchmarks.jar -print -quit)" ]] \
+    || ./mvnw -q -P jmh -DskipTests package
+}
+
+# measure FILE PROGRAM COMMAND...: runs COMMAND with its output in $tmp/run.log and appends what
+# the awk PROGRAM prints from it to FILE; when the command fails or PROGRAM finds nothing, shows
+# the output and stops.
+measure() {
+  local file="$1" program="$2" value
+  shift 2
+  if ! "$@" > "$tmp/run.log" 2>&1; then
+    cat "$tmp/run.log" >&2
+    echo "$script: this failed: $*" >&2
+    exit 1
+  fi
+  value="$(awk "$program" "$tmp/run.log")"
+  if [[ -z "$value" ]]; then
+    cat "$tmp/run.log" >&2
+    echo "$script: no result in the output of: $*" >&2
+    exit 1
+  fi
+  echo "$value" >> "$file"
+}
+
+# The score of a JMH result line in $tmp/run.log-style output: the number before "±" (or before
+# the unit when JMH gives no error).
+jmh_score() { echo "{print (\$(NF - 2) == \"±\" ? \$(NF - 3) : \$(NF - 1))}"; }
