@@ -34,16 +34,17 @@ import java.util.function.BooleanSupplier;
  * result does not depend on the number of threads.
  *
  * <p>On two threads, where the kernels split the scores in two partial sums by features
- * ({@link Products#splitsScores}) and in epochs without shifts, each thread keeps half of the
- * features instead ({@link #trainByHalves}): the scores of {@link Products#scores} are the sum of
- * those two partial sums in every case, so this gives the same weights bit for bit, and W's halves
- * and the gathered halves of the rows never leave their cores.
+ * ({@link Products#splitsScores}), for batches up to the size {@link #byHalves} allows and in
+ * epochs without shifts, each thread keeps half of the features instead ({@link #trainByHalves}):
+ * the scores of {@link Products#scores} are the sum of those two partial sums in every case, so
+ * this gives the same weights bit for bit, and W's halves and the gathered halves of the rows
+ * never leave their cores.
  */
 public final class CpuBackend implements Backend {
     private static final int EVAL_CHUNK = 64;
     /** Largest batch, in bytes of pixels, whose update reads the pixels rather than the gathered rows. */
     private static final long PIXEL_UPDATE_BYTES = 3L << 19;
-    /** Largest half of a batch's gathered rows, in bytes, that the update by halves reads again. */
+    /** Largest half of a batch's gathered rows, in bytes, for training by halves: they stay in a core's cache. */
     private static final long HALF_ROWS_BYTES = 1L << 20;
 
     private final int classes;
@@ -81,9 +82,6 @@ public final class CpuBackend implements Backend {
     /** Whether the last step's weight update is still to be done, with its size. */
     private boolean updatePending;
     private int updateSize;
-    private int updateStart;
-    /** Whether the update by halves reads the pixels rather than the gathered rows (large batches). */
-    private final boolean halvesFromPixels;
     private final WorkerPool.Task halfPhase = this::halfPhase;
     private final WorkerPool.Task lossPhase = this::lossPhase;
 
@@ -178,7 +176,7 @@ public final class CpuBackend implements Backend {
         this.d = first.dim();
         this.batch = batch;
         this.products = Simd.products(vectorApi);
-        this.halves = byHalves && byHalves(products, threads, classes, d);
+        this.halves = byHalves && byHalves(products, threads, classes, d, batch);
         this.split = halves ? products.scoreSplit(d) : 0;
         for (int m = 0; m < initial.size(); m++) {
             LinearModel model = initial.get(m);
@@ -197,7 +195,6 @@ public final class CpuBackend implements Backend {
         this.pixelUpdates = pixelUpdates && readsPixels(products, classes, d, batch);
         this.x = new float[batch][d];
         this.xSecond = halves ? new float[batch][d] : null;
-        this.halvesFromPixels = halves && pixelUpdates && halvesReadPixels(products, classes, d, batch);
         int rows = Math.max(EVAL_CHUNK, sampleChunk(batch, threads));
         this.workers = new Worker[threads];
         for (int t = 0; t < threads; t++) {
@@ -319,7 +316,6 @@ public final class CpuBackend implements Backend {
             }
             updatePending = true;
             updateSize = stepSize;
-            updateStart = stepStart;
             samples += stepSize;
             listener.onStep(step, steps, firstLoss / stepSize);
         }
@@ -342,12 +338,7 @@ public final class CpuBackend implements Backend {
         EpochPlan p = plan;
         if (updatePending) {
             for (Model model : models) {
-                if (halvesFromPixels) {
-                    products.updateFromPixels(model.w, classes, p.data().centeredPixels(), d, p.order(), p.flip(),
-                            updateStart, centeredMean, invStd, updateSize, model.c, model.updateBeta, j0, j1);
-                } else {
-                    products.update(model.w, classes, rows, updateSize, model.c, model.updateBeta, j0, j1);
-                }
+                products.update(model.w, classes, rows, updateSize, model.c, model.updateBeta, j0, j1);
             }
         }
         if (stepSize == 0) {
@@ -406,14 +397,14 @@ public final class CpuBackend implements Backend {
         return batchLoss;
     }
 
-    /** Whether training on this many threads goes by halves of the features (in epochs without shifts). */
-    static boolean byHalves(Products products, int threads, int classes, int d) {
-        return threads == 2 && products.splitsScores(classes, d);
-    }
-
-    /** Whether the update by halves of a batch of this shape reads the pixels rather than the rows. */
-    static boolean halvesReadPixels(Products products, int classes, int d, int batch) {
-        return readsPixels(products, classes, d, batch) && (long) batch * d * Float.BYTES / 2 > HALF_ROWS_BYTES;
+    /**
+     * Whether training on this many threads goes by halves of the features (in epochs without
+     * shifts): on two, with batches whose half of the gathered rows stays in a core's cache (up to
+     * 170 CIFAR images). With larger ones it was no faster than chunks, or slower.
+     */
+    static boolean byHalves(Products products, int threads, int classes, int d, int batch) {
+        return threads == 2 && products.splitsScores(classes, d)
+                && (long) batch * d * Float.BYTES / 2 <= HALF_ROWS_BYTES;
     }
 
     /** Whether the update of a batch of this shape reads the pixels (in epochs without shifts). */

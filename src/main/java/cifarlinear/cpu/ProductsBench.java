@@ -7,8 +7,8 @@ import java.util.SplittableRandom;
  * splits them (on two threads each takes half of the features, its partial sums of the scores and
  * its half of the update; else the scores in chunks of samples, the update in chunks of features),
  * on a batch already gathered: what the kernels reach without the gather, the activations and the
- * hand-offs around them. Where training's update reads the pixels ({@link CpuBackend#readsPixels},
- * {@link CpuBackend#halvesReadPixels}), so does this one, normalizing them on the way.
+ * hand-offs around them. Where training's update reads the pixels ({@link CpuBackend#readsPixels}),
+ * so does this one, normalizing them on the way.
  */
 public final class ProductsBench {
     private ProductsBench() {
@@ -44,9 +44,8 @@ public final class ProductsBench {
                 row[i] = (float) (rng.nextGaussian() * 1e-6);
             }
         }
-        boolean halves = CpuBackend.byHalves(products, threads, classes, d);
-        boolean fromPixels = halves ? CpuBackend.halvesReadPixels(products, classes, d, batch)
-                : CpuBackend.readsPixels(products, classes, d, batch);
+        boolean halves = CpuBackend.byHalves(products, threads, classes, d, batch);
+        boolean fromPixels = !halves && CpuBackend.readsPixels(products, classes, d, batch);
         byte[] u = new byte[batch * d];
         rng.nextBytes(u);
         int[] order = new int[batch];
@@ -84,12 +83,7 @@ public final class ProductsBench {
             int split = products.scoreSplit(d);
             int j0 = part == 0 ? 0 : split;
             int j1 = part == 0 ? split : d;
-            if (fromPixels) {
-                products.updateFromPixels(w, classes, u, d, order, flip, 0, centeredMean, invStd, batch, c, 0.9999f, j0,
-                        j1);
-            } else {
-                products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
-            }
+            products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
             products.partialScores(w, classes, d, x, 0, batch, s[part], scratch[part], part == 1);
         };
         int sampleChunks = (batch + sampleChunk - 1) / sampleChunk;

@@ -202,7 +202,7 @@ class CpuBackendTest {
     @CsvSource({"10, 37, 1, 150", "10, 100, 2, 150", "20, 16, 3, 150", "10, 200, 2, 450"})
     void updatesFromPixelsGiveTheSameBitsAsFromTheGatheredRows(int classes, int batch, int threads, int images) {
         // 100 classes are checked on the kernel alone (CpuKernelsTest), where it takes less time. On two
-        // threads, batches of 200 are updated by halves from the pixels, those of 100 from the rows.
+        // threads, batches of 100 go by halves, which read the rows either way; those of 200 in chunks.
         org.junit.jupiter.api.Assumptions.assumeTrue(CpuBackend.readsPixels(Simd.products(true), classes, 3072, batch),
                 "no update from pixels with these vectors");
         CifarData data = TestData.randomData(images, 10, classes, classes);
