@@ -98,7 +98,6 @@ public final class CpuBackend implements Backend {
         final float[][][] partial;
         float coefficient;
         float beta;
-        float updateBeta;
 
         Model(LinearModel initial, float lambda) {
             this.template = initial.copy();
@@ -245,23 +244,11 @@ public final class CpuBackend implements Backend {
             for (; step < steps && !stop.getAsBoolean(); step++) {
                 stepStart = step * batch;
                 stepSize = Math.min(batch, n - stepStart);
-                for (int m = 0; m < models.size(); m++) {
-                    Model model = models.get(m);
-                    float eta = etas[m][step];
-                    model.coefficient = -eta / stepSize;
-                    model.beta = 1.0f - 2.0f * eta * model.lambda;
-                }
+                setRates(etas, step);
                 sampleChunk = sampleChunk(stepSize, pool.parts());
                 fromPixels = pixelUpdates && epoch.dx() == null;
                 pool.runChunks((stepSize + sampleChunk - 1) / sampleChunk, samplePhase);
-                double firstLoss = 0;
-                for (int m = 0; m < models.size(); m++) {
-                    double batchLoss = stepBias(models.get(m));
-                    lossSums[m] += batchLoss;
-                    if (m == 0) {
-                        firstLoss = batchLoss;
-                    }
-                }
+                double firstLoss = stepBiases(lossSums);
                 pool.runChunks((d + featureChunk - 1) / featureChunk, weightPhase);
                 samples += stepSize;
                 listener.onStep(step, steps, firstLoss / stepSize);
@@ -299,21 +286,9 @@ public final class CpuBackend implements Backend {
             stepSize = Math.min(batch, n - stepStart);
             pool.run(halfPhase);
             updatePending = false;
-            for (int m = 0; m < models.size(); m++) {
-                Model model = models.get(m);
-                float eta = etas[m][step];
-                model.coefficient = -eta / stepSize;
-                model.updateBeta = 1.0f - 2.0f * eta * model.lambda;
-            }
+            setRates(etas, step); // the last step's β, which the update above used, is no longer needed
             pool.run(lossPhase);
-            double firstLoss = 0;
-            for (int m = 0; m < models.size(); m++) {
-                double batchLoss = stepBias(models.get(m));
-                lossSums[m] += batchLoss;
-                if (m == 0) {
-                    firstLoss = batchLoss;
-                }
-            }
+            double firstLoss = stepBiases(lossSums);
             updatePending = true;
             updateSize = stepSize;
             samples += stepSize;
@@ -338,7 +313,7 @@ public final class CpuBackend implements Backend {
         EpochPlan p = plan;
         if (updatePending) {
             for (Model model : models) {
-                products.update(model.w, classes, rows, updateSize, model.c, model.updateBeta, j0, j1);
+                products.update(model.w, classes, rows, updateSize, model.c, model.beta, j0, j1);
             }
         }
         if (stepSize == 0) {
@@ -374,6 +349,29 @@ public final class CpuBackend implements Backend {
                 }
             }
         }
+    }
+
+    /** Each model's rates for the step: its coefficient −η/m and its β = 1 − 2ηλ. */
+    private void setRates(float[][] etas, int step) {
+        for (int m = 0; m < models.size(); m++) {
+            Model model = models.get(m);
+            float eta = etas[m][step];
+            model.coefficient = -eta / stepSize;
+            model.beta = 1.0f - 2.0f * eta * model.lambda;
+        }
+    }
+
+    /** Steps every model's b ({@link #stepBias}), adds each batch loss to its sum and returns the first model's. */
+    private double stepBiases(double[] lossSums) {
+        double firstLoss = 0;
+        for (int m = 0; m < models.size(); m++) {
+            double batchLoss = stepBias(models.get(m));
+            lossSums[m] += batchLoss;
+            if (m == 0) {
+                firstLoss = batchLoss;
+            }
+        }
+        return firstLoss;
     }
 
     /**
