@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The two products with explicit SIMD through the Vector API ({@code jdk.incubator.vector}),
  * at the machine's widest vector (16 floats with AVX-512, 8 with AVX2, 4 with NEON). Both keep
  * a block of results in registers across the inner loop: scores for 4 samples × 5 classes (4 × 2
- * when the class count is not a multiple of five), swept over the features in L1-sized tiles; the
+ * when the class count is not a multiple of five), swept over the features in L1-sized tiles, in
+ * two partial sums by features for multiples of five ({@link #partialScores}); the
  * update for 10 (or 5) classes × 2 vectors of features, feature blocks outermost, reading the
  * gathered rows or, for class counts that are multiples of ten, the pixels themselves
  * ({@link #updateFromPixels}).
@@ -292,6 +293,8 @@ final class VectorKernels extends Products {
      * stays in the L1 cache while every block of samples passes over it. Between tiles each
      * block's accumulators wait in {@code acc}, so every lane sums its features in the same order
      * as without tiles. Samples past the last block of four go in blocks of 2 × 5, then one by one.
+     * Every score is the sum of two partial sums, the features before {@link #splitPoint} and those
+     * after, so that two threads can compute them apart ({@link #partialScores}) with the same result.
      */
     private static void scoresByFive(float[][] w, int classes, int d, float[][] x, int i0, int i1, float[][] out,
                                      float[] acc) {
