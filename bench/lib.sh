@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the measurement scripts under bench/: source it after setting `tmp` (a scratch
 # folder) and `script` (the script's name, for messages).
 

@@ -30,15 +30,15 @@ import java.util.function.BooleanSupplier;
  * writes, and the gather goes to rows of the thread's own: nothing written on one core is then
  * read on another but the coefficients. The weights are the same bit for bit either way.
  * Several models (configurations sharing the batches) train on the one gathered batch. Every
- * score and every weight is computed whole by one thread in an order fixed by the shapes, so the
- * result does not depend on the number of threads.
+ * score (or each of its two partial sums, below) and every weight is computed whole by one thread
+ * in an order fixed by the shapes, so the result does not depend on the number of threads.
  *
  * <p>On two threads, where the kernels split the scores in two partial sums by features
  * ({@link Products#splitsScores}), for batches up to the size {@link #byHalves} allows and in
  * epochs without shifts, each thread keeps half of the features instead ({@link #trainByHalves}):
  * the scores of {@link Products#scores} are the sum of those two partial sums in every case, so
  * this gives the same weights bit for bit, and W's halves and the gathered halves of the rows
- * never leave their cores.
+ * stay on their cores (but for the one cache line of each row of W where the halves meet).
  */
 public final class CpuBackend implements Backend {
     private static final int EVAL_CHUNK = 64;
@@ -206,6 +206,11 @@ public final class CpuBackend implements Backend {
         return pixelUpdates;
     }
 
+    /** Whether two threads go by halves of the features (in epochs without shifts). */
+    boolean byHalves() {
+        return halves;
+    }
+
     @Override
     public String description() {
         return "cpu (" + pool.parts() + (pool.parts() == 1 ? " thread, " : " threads, ") + products.describe() + ")";
@@ -272,7 +277,9 @@ public final class CpuBackend implements Backend {
      *       score {@link Products#scores} gives, then the loss and the coefficients.</li>
      * </ol>
      * The weights are the same bit for bit as with the steps of {@link #trainSteps} on any number of
-     * threads. The update of the last step is done before returning.
+     * threads. Each step's update of W waits for the next step, so the listener is called while W
+     * is one update behind b; the update of the last step is done before returning, also when the
+     * listener or a step fails.
      */
     private Progress trainByHalves(int steps, float[][] etas, int fromStep, StepListener listener,
                                    BooleanSupplier stop) {
@@ -281,23 +288,29 @@ public final class CpuBackend implements Backend {
         int samples = 0;
         int step = fromStep;
         updatePending = false;
-        for (; step < steps && !stop.getAsBoolean(); step++) {
-            stepStart = step * batch;
-            stepSize = Math.min(batch, n - stepStart);
-            pool.run(halfPhase);
-            updatePending = false;
-            setRates(etas, step); // the last step's β, which the update above used, is no longer needed
-            pool.run(lossPhase);
-            double firstLoss = stepBiases(lossSums);
-            updatePending = true;
-            updateSize = stepSize;
-            samples += stepSize;
-            listener.onStep(step, steps, firstLoss / stepSize);
-        }
-        if (updatePending) {
-            stepSize = 0;
-            pool.run(halfPhase);
-            updatePending = false;
+        try {
+            for (; step < steps && !stop.getAsBoolean(); step++) {
+                stepStart = step * batch;
+                stepSize = Math.min(batch, n - stepStart);
+                pool.run(halfPhase);
+                updatePending = false;
+                setRates(etas, step); // the last step's β, which the update above used, is no longer needed
+                pool.run(lossPhase);
+                double firstLoss = stepBiases(lossSums);
+                updatePending = true;
+                updateSize = stepSize;
+                samples += stepSize;
+                listener.onStep(step, steps, firstLoss / stepSize);
+            }
+        } finally {
+            if (updatePending) {
+                stepSize = 0;
+                try {
+                    pool.run(halfPhase);
+                } finally {
+                    updatePending = false;
+                }
+            }
         }
         return new Progress(step, lossSums, samples);
     }

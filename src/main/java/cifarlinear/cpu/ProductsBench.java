@@ -7,8 +7,9 @@ import java.util.SplittableRandom;
  * splits them (on two threads each takes half of the features, its partial sums of the scores and
  * its half of the update; else the scores in chunks of samples, the update in chunks of features),
  * on a batch already gathered: what the kernels reach without the gather, the activations and the
- * hand-offs around them. Where training's update reads the pixels ({@link CpuBackend#readsPixels}),
- * so does this one, normalizing them on the way.
+ * hand-offs around them (by halves one hand-off per step, where training has two). Where
+ * training's update reads the pixels ({@link CpuBackend#readsPixels}), so does this one,
+ * normalizing them on the way.
  */
 public final class ProductsBench {
     private ProductsBench() {

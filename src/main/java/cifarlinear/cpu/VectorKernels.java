@@ -115,6 +115,7 @@ final class VectorKernels extends Products {
             for (int j = j0; j < j1; j += 64) {
                 touched += u[src + j];
             }
+            touched += u[src + j1 - 1]; // the last line, where the half does not start on one
         }
         gather(u, d, rows, flip, null, null, rowOff, centeredMean, invStd, x, i0, i1, null, j0, j1);
         return touched;
