@@ -279,7 +279,7 @@ public final class CpuBackend implements Backend {
      * The weights are the same bit for bit as with the steps of {@link #trainSteps} on any number of
      * threads. Each step's update of W waits for the next step, so the listener is called while W
      * is one update behind b; the update of the last step is done before returning, also when the
-     * listener or a step fails.
+     * listener or the loss phase fails.
      */
     private Progress trainByHalves(int steps, float[][] etas, int fromStep, StepListener listener,
                                    BooleanSupplier stop) {
@@ -292,8 +292,11 @@ public final class CpuBackend implements Backend {
             for (; step < steps && !stop.getAsBoolean(); step++) {
                 stepStart = step * batch;
                 stepSize = Math.min(batch, n - stepStart);
-                pool.run(halfPhase);
-                updatePending = false;
+                try {
+                    pool.run(halfPhase);
+                } finally {
+                    updatePending = false; // done, or not to be done twice where it failed half-way
+                }
                 setRates(etas, step); // the last step's β, which the update above used, is no longer needed
                 pool.run(lossPhase);
                 double firstLoss = stepBiases(lossSums);

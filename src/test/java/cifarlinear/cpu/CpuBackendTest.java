@@ -182,6 +182,20 @@ class CpuBackendTest {
             assertThat(parts.snapshot(0).weights()).containsExactly(whole.snapshot(0).weights());
             assertThat(parts.snapshot(0).bias()).containsExactly(whole.snapshot(0).bias());
         }
+        try (Backend failing = new CpuBackend(start, 32, 0.1f, threads, true);
+             Backend three = new CpuBackend(start, 32, 0.1f, 1, true)) {
+            int[] calls = {0};
+            three.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> calls[0]++ >= 3);
+            Backend.StepListener failAtThird = (step, total, loss) -> {
+                if (step == 2) {
+                    throw new IllegalStateException("listener");
+                }
+            };
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> failing.trainSteps(plan, etas, 0, failAtThird,
+                    () -> false)).hasMessage("listener");
+            assertThat(failing.snapshot(0).weights()).as("the weights after a listener failed at the third step")
+                    .containsExactly(three.snapshot(0).weights());
+        }
     }
 
     @Test
