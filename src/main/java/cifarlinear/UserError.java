@@ -68,6 +68,13 @@ public class UserError extends RuntimeException {
         return exitCode;
     }
 
+    /** Refuses, as a usage error, a list option given no values (such as {@code --lambda ,}). */
+    public static void requireValues(String option, java.util.Collection<?> values) {
+        if (values.isEmpty()) {
+            throw usage(option + ": give at least one value");
+        }
+    }
+
     /**
      * A file that could not be read or written, with the reason in words: "PATH: permission denied"
      * where the exception names the file, else "I/O error: REASON".

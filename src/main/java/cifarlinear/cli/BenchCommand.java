@@ -90,9 +90,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         compute.validate();
-        if (batches.isEmpty()) {
-            throw UserError.usage("--batch: give at least one value");
-        }
+        UserError.requireValues("--batch", batches);
         for (int b : batches) {
             if (b < 1) {
                 throw UserError.usage("--batch values must be ≥ 1, got " + b);

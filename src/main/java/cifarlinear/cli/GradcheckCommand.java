@@ -72,9 +72,8 @@ public final class GradcheckCommand implements Callable<Integer> {
         if (!(step > 0) || !(tolerance > 0) || !(initStd >= 0)) {
             throw UserError.usage("--step and --tolerance must be > 0 and --init-std ≥ 0");
         }
-        if (losses.isEmpty() || lambdas.isEmpty()) {
-            throw UserError.usage((losses.isEmpty() ? "--loss" : "--lambda") + ": give at least one value");
-        }
+        UserError.requireValues("--loss", losses);
+        UserError.requireValues("--lambda", lambdas);
         List<Loss> lossFns = losses.stream().map(s -> {
             try {
                 return Loss.parse(s);

@@ -271,9 +271,7 @@ public final class SweepCommand implements Callable<Integer> {
         axes.put("flip", flips.stream().map(String::valueOf).toList());
         axes.put("shift", shifts.stream().map(String::valueOf).toList());
         for (var axis : axes.entrySet()) {
-            if (axis.getValue().isEmpty()) {
-                throw UserError.usage("--" + axis.getKey().replace('_', '-') + ": give at least one value");
-            }
+            UserError.requireValues("--" + axis.getKey().replace('_', '-'), axis.getValue());
         }
         List<Map<String, String>> combos = new ArrayList<>();
         combos.add(new LinkedHashMap<>());
