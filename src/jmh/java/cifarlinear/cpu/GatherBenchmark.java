@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:ObjectAlignmentInBytes=64"})
 public class GatherBenchmark {
     private static final int BATCH = 100;
 
@@ -51,7 +51,7 @@ public class GatherBenchmark {
     public void setup() {
         products = KernelBenchmarks.kernels(kernels);
         in = new RandomImages(images, d, new SplittableRandom(1));
-        x = new float[BATCH][d];
+        x = products.rows(BATCH, d);
         row = new float[d];
     }
 

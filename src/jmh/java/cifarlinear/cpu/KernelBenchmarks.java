@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:ObjectAlignmentInBytes=64"})
 public class KernelBenchmarks {
     @Param({"10", "100"})
     int classes;
@@ -61,8 +61,8 @@ public class KernelBenchmarks {
         SplittableRandom rng = new SplittableRandom(1);
         products = kernels(kernels);
         scratch = products.scratch(classes, d, batch);
-        w = matrix(classes, d, rng);
-        x = matrix(batch, d, rng);
+        w = rows(products, classes, d, rng);
+        x = rows(products, batch, d, rng);
         c = matrix(classes, batch, rng);
         s = new float[classes][batch];
         int n = 5000;
@@ -91,6 +91,17 @@ public class KernelBenchmarks {
             case "auto" -> new Products.AutoVectorized();
             default -> throw new IllegalArgumentException("kernels: vector, vector-16, vector-32 or auto, not " + name);
         };
+    }
+
+    /** Rows of W or of a batch as {@code products} takes them ({@link Products#rows}), random. */
+    private static float[][] rows(Products products, int r, int d, SplittableRandom rng) {
+        float[][] a = products.rows(r, d);
+        for (float[] v : a) {
+            for (int j = 0; j < d; j++) {
+                v[products.rowOffset() + j] = (float) (rng.nextDouble() - 0.5);
+            }
+        }
+        return a;
     }
 
     private static float[][] matrix(int r, int cols, SplittableRandom rng) {

@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:ObjectAlignmentInBytes=64"})
 public class PixelUpdateBenchmark {
     @Param({"10", "100"})
     int classes;
@@ -51,7 +51,7 @@ public class PixelUpdateBenchmark {
             throw new IllegalStateException("no update from pixels with these vectors: " + products.describe());
         }
         SplittableRandom rng = new SplittableRandom(1);
-        w = new float[classes][d];
+        w = products.rows(classes, d);
         c = new float[classes][batch];
         for (float[] row : c) {
             for (int i = 0; i < batch; i++) {

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-XX:ObjectAlignmentInBytes=64"})
 public class StepBenchmark {
     @Param({"rows", "pixels"})
     String update;
@@ -78,8 +78,8 @@ public class StepBenchmark {
             update = CpuBackend.readsPixels(products, classes, d, batch) ? "pixels" : "rows";
         }
         SplittableRandom rng = new SplittableRandom(1);
-        w = new float[classes][d];
-        x = new float[batch][d];
+        w = products.rows(classes, d);
+        x = products.rows(batch, d);
         c = new float[classes][batch];
         for (float[] v : c) {
             for (int i = 0; i < batch; i++) {
@@ -89,10 +89,11 @@ public class StepBenchmark {
         sampleChunk = CpuBackend.sampleChunk(batch, threads);
         featureChunk = CpuBackend.featureChunk(d, products.alignment(), threads);
         s = new float[threads][classes][sampleChunk];
-        own = new float[threads][sampleChunk][d];
+        own = new float[threads][][];
         scratch = new Object[threads];
         row = new float[threads][d];
         for (int t = 0; t < threads; t++) {
+            own[t] = products.rows(sampleChunk, d);
             scratch[t] = products.scratch(classes, d, sampleChunk);
         }
         RandomImages images = new RandomImages(20_000, d, rng);

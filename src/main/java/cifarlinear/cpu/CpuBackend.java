@@ -103,9 +103,9 @@ public final class CpuBackend implements Backend {
             this.template = initial.copy();
             this.loss = initial.loss();
             this.lambda = lambda;
-            this.w = new float[classes][d];
+            this.w = products.rows(classes, d);
             for (int k = 0; k < classes; k++) {
-                System.arraycopy(initial.weights(), k * d, w[k], 0, d);
+                System.arraycopy(initial.weights(), k * d, w[k], products.rowOffset(), d);
             }
             this.b = initial.bias().clone();
             this.c = new float[classes][batch];
@@ -134,7 +134,7 @@ public final class CpuBackend implements Backend {
             scores = new double[classes];
             grad = new double[classes];
             row = new float[d];
-            own = new float[rows][d];
+            own = products.rows(rows, d);
             halfScratch = halves ? products.scratch(classes, d, batch) : null;
         }
     }
@@ -192,8 +192,8 @@ public final class CpuBackend implements Backend {
         this.pool = new WorkerPool(threads);
         this.featureChunk = featureChunk(d, products.alignment(), threads);
         this.pixelUpdates = pixelUpdates && readsPixels(products, classes, d, batch);
-        this.x = new float[batch][d];
-        this.xSecond = halves ? new float[batch][d] : null;
+        this.x = products.rows(batch, d);
+        this.xSecond = halves ? products.rows(batch, d) : null;
         int rows = Math.max(EVAL_CHUNK, sampleChunk(batch, threads));
         this.workers = new Worker[threads];
         for (int t = 0; t < threads; t++) {
@@ -537,7 +537,7 @@ public final class CpuBackend implements Backend {
         Model model = models.get(index);
         float[] flat = new float[classes * d];
         for (int k = 0; k < classes; k++) {
-            System.arraycopy(model.w[k], 0, flat, k * d, d);
+            System.arraycopy(model.w[k], products.rowOffset(), flat, k * d, d);
         }
         return new LinearModel(model.loss, model.template.classNames(), model.template.stats(), flat, model.b.clone());
     }

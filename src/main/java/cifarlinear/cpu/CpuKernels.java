@@ -42,17 +42,28 @@ public final class CpuKernels {
      */
     public static void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff,
                               float[] centeredMean, float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
+        gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, 0, i0, i1, scratch);
+    }
+
+    /**
+     * {@link #gather} into rows whose feature j is at index {@code offset + j} (the rows of
+     * {@link VectorKernels}, see {@link Simd#rowOffset}).
+     */
+    static void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff,
+                       float[] centeredMean, float[] invStd, float[][] x, int offset, int i0, int i1,
+                       float[] scratch) {
         for (int i = i0; i < i1; i++) {
             int src = rows[rowOff + i] * d;
             int sx = dx == null ? 0 : dx[rowOff + i];
             int sy = dy == null ? 0 : dy[rowOff + i];
             boolean shifted = sx != 0 || sy != 0;
             float[] xi = shifted ? scratch : x[i];
+            int o = shifted ? 0 : offset;
             for (int j = 0; j < d; j++) {
-                xi[j] = (u[src + j] - centeredMean[j]) * invStd[j];
+                xi[o + j] = (u[src + j] - centeredMean[j]) * invStd[j];
             }
             if (flip != null && flip[rowOff + i]) {
-                for (int row = 0; row < d; row += Dataset.SIDE) {
+                for (int row = o; row < o + d; row += Dataset.SIDE) {
                     for (int a = row, b = row + Dataset.SIDE - 1; a < b; a++, b--) {
                         float t = xi[a];
                         xi[a] = xi[b];
@@ -61,14 +72,19 @@ public final class CpuKernels {
                 }
             }
             if (shifted) {
-                shift(scratch, x[i], sx, sy);
+                shift(scratch, x[i], offset, sx, sy);
             }
         }
     }
 
     /** out = in moved right by dx and down by dy pixels in every channel plane, zeros where nothing lands. */
     static void shift(float[] in, float[] out, int dx, int dy) {
-        java.util.Arrays.fill(out, 0f);
+        shift(in, out, 0, dx, dy);
+    }
+
+    /** {@link #shift} into {@code out[offset ..]}. */
+    static void shift(float[] in, float[] out, int offset, int dx, int dy) {
+        java.util.Arrays.fill(out, offset, offset + Dataset.DIM, 0f);
         int width = Dataset.SIDE - Math.abs(dx);
         if (width <= 0 || Math.abs(dy) >= Dataset.SIDE) {
             return;
@@ -77,8 +93,8 @@ public final class CpuKernels {
         int toCol = Math.max(0, dx);
         for (int plane = 0; plane < Dataset.DIM; plane += Dataset.PLANE) {
             for (int r = Math.max(0, dy); r < Math.min(Dataset.SIDE, Dataset.SIDE + dy); r++) {
-                System.arraycopy(in, plane + (r - dy) * Dataset.SIDE + fromCol, out, plane + r * Dataset.SIDE + toCol,
-                        width);
+                System.arraycopy(in, plane + (r - dy) * Dataset.SIDE + fromCol, out,
+                        offset + plane + r * Dataset.SIDE + toCol, width);
             }
         }
     }

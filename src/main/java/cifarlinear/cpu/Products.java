@@ -3,9 +3,21 @@ package cifarlinear.cpu;
 /**
  * The gather and the two matrix products of a training step, S = W X and W ← β W + C Xᵀ, in one of two
  * implementations: {@link VectorKernels} (explicit SIMD through the Vector API) or
- * {@link CpuKernels} (loops that C2 vectorizes). X is sample-major (x[i] = sample i).
+ * {@link CpuKernels} (loops that C2 vectorizes). X is sample-major (x[i] = sample i). In the rows of
+ * W and X that these methods take, feature j is at index {@link #rowOffset()} + j: make them with
+ * {@link #rows}.
  */
 abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
+
+    /** Floats before feature 0 in every row of W and of a batch (0 unless {@link Simd#rowOffset} says otherwise). */
+    int rowOffset() {
+        return 0;
+    }
+
+    /** Zeros for W or a batch: {@code n} rows of {@code d} features, after {@link #rowOffset} floats each. */
+    final float[][] rows(int n, int d) {
+        return new float[n][rowOffset() + d];
+    }
 
     /** Per-thread working memory, sized for at most {@code rows} samples at once. */
     abstract Object scratch(int classes, int d, int rows);

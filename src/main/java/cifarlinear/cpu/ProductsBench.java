@@ -27,17 +27,18 @@ public final class ProductsBench {
     public static double gflops(int threads, boolean vectorApi, int classes, int d, int batch, double seconds) {
         Products products = Simd.products(vectorApi);
         SplittableRandom rng = new SplittableRandom(1);
-        float[][] w = new float[classes][d];
-        float[][] x = new float[batch][d];
+        float[][] w = products.rows(classes, d);
+        float[][] x = products.rows(batch, d);
         float[][] c = new float[classes][batch];
+        int offset = products.rowOffset();
         for (float[] row : w) {
             for (int j = 0; j < d; j++) {
-                row[j] = (float) (rng.nextGaussian() * 0.01);
+                row[offset + j] = (float) (rng.nextGaussian() * 0.01);
             }
         }
         for (float[] row : x) {
             for (int j = 0; j < d; j++) {
-                row[j] = (float) rng.nextGaussian();
+                row[offset + j] = (float) rng.nextGaussian();
             }
         }
         for (float[] row : c) {

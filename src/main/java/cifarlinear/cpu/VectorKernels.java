@@ -27,6 +27,10 @@ import jdk.incubator.vector.VectorSpecies;
  * as the compiler loads all seven vectors of an iteration before its ten multiply-adds and so
  * still keeps some sums in memory.
  *
+ * <p>The rows of W and of the batch hold their features after {@link Simd#rowOffset} floats, which
+ * put feature 0 (so every L-th feature) on a 64-byte boundary where objects are aligned to 64
+ * bytes: there no load or store of a whole 512-bit vector spans two cache lines.
+ *
  * <p>Lanes are summed in a fixed tree rather than with {@code reduceLanes}, whose order is
  * unspecified, so results do not depend on whether a method has been compiled yet; every score
  * is summed in the same order whichever block computes it, so the split of samples between
@@ -40,6 +44,8 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels extends Products {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
+    /** Floats before feature 0 of every row of W and of a batch ({@link Simd#rowOffset}). */
+    private static final int OFFSET = Simd.rowOffset();
     /**
      * L bytes, widened to L floats; null with 4 lanes (128-bit vectors), where there is no vector of
      * 4 bytes and the gather takes the plain path.
@@ -79,6 +85,11 @@ final class VectorKernels extends Products {
     }
 
     @Override
+    int rowOffset() {
+        return OFFSET;
+    }
+
+    @Override
     String describe() {
         return "Vector API, " + L + " floats" + (fewRegisters ? ", 16 registers" : "");
     }
@@ -91,7 +102,7 @@ final class VectorKernels extends Products {
     void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff, float[] centeredMean,
                 float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
         if (!gathersVectors(d)) {
-            super.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch);
+            CpuKernels.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, OFFSET, i0, i1, scratch);
             return;
         }
         gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch, 0, d);
@@ -129,21 +140,21 @@ final class VectorKernels extends Products {
         for (int i = i0; i < i1; i++) {
             int p = rowOff + i;
             if (dx != null && (dx[p] != 0 || dy[p] != 0)) {
-                super.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i, i + 1, scratch);
+                CpuKernels.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, OFFSET, i, i + 1, scratch);
                 continue;
             }
             int src = rows[p] * d;
             float[] xi = x[i];
             if (flip == null || !flip[p]) {
                 for (int j = j0; j < j1; j += L) {
-                    normalized(u, src, j, centeredMean, invStd).intoArray(xi, j);
+                    normalized(u, src, j, centeredMean, invStd).intoArray(xi, OFFSET + j);
                 }
             } else {
                 for (int row = j0; row < j1; row += Dataset.SIDE) {
                     for (int q = 0; q < blocks; q++) {
                         int j = row + q * L;
                         normalized(u, src, j, centeredMean, invStd).rearrange(REVERSE)
-                                .intoArray(xi, row + (blocks - 1 - q) * L);
+                                .intoArray(xi, OFFSET + row + (blocks - 1 - q) * L);
                     }
                 }
             }
@@ -222,12 +233,12 @@ final class VectorKernels extends Products {
                 FloatVector a12 = a00;
                 FloatVector a13 = a00;
                 for (int j = 0; j < dv; j += L) {
-                    FloatVector v0 = FloatVector.fromArray(SPECIES, w0, j);
-                    FloatVector v1 = FloatVector.fromArray(SPECIES, w1, j);
-                    FloatVector y0 = FloatVector.fromArray(SPECIES, x0, j);
-                    FloatVector y1 = FloatVector.fromArray(SPECIES, x1, j);
-                    FloatVector y2 = FloatVector.fromArray(SPECIES, x2, j);
-                    FloatVector y3 = FloatVector.fromArray(SPECIES, x3, j);
+                    FloatVector v0 = FloatVector.fromArray(SPECIES, w0, OFFSET + j);
+                    FloatVector v1 = FloatVector.fromArray(SPECIES, w1, OFFSET + j);
+                    FloatVector y0 = FloatVector.fromArray(SPECIES, x0, OFFSET + j);
+                    FloatVector y1 = FloatVector.fromArray(SPECIES, x1, OFFSET + j);
+                    FloatVector y2 = FloatVector.fromArray(SPECIES, x2, OFFSET + j);
+                    FloatVector y3 = FloatVector.fromArray(SPECIES, x3, OFFSET + j);
                     a00 = v0.fma(y0, a00);
                     a01 = v0.fma(y1, a01);
                     a02 = v0.fma(y2, a02);
@@ -344,21 +355,21 @@ final class VectorKernels extends Products {
                 FloatVector a40 = a00;
                 FloatVector a41 = a00;
                 for (int j = f0; j < f1; j += L) {
-                    FloatVector y0 = FloatVector.fromArray(SPECIES, x0, j);
-                    FloatVector y1 = FloatVector.fromArray(SPECIES, x1, j);
-                    FloatVector v = FloatVector.fromArray(SPECIES, w0, j);
+                    FloatVector y0 = FloatVector.fromArray(SPECIES, x0, OFFSET + j);
+                    FloatVector y1 = FloatVector.fromArray(SPECIES, x1, OFFSET + j);
+                    FloatVector v = FloatVector.fromArray(SPECIES, w0, OFFSET + j);
                     a00 = v.fma(y0, a00);
                     a01 = v.fma(y1, a01);
-                    v = FloatVector.fromArray(SPECIES, w1, j);
+                    v = FloatVector.fromArray(SPECIES, w1, OFFSET + j);
                     a10 = v.fma(y0, a10);
                     a11 = v.fma(y1, a11);
-                    v = FloatVector.fromArray(SPECIES, w2, j);
+                    v = FloatVector.fromArray(SPECIES, w2, OFFSET + j);
                     a20 = v.fma(y0, a20);
                     a21 = v.fma(y1, a21);
-                    v = FloatVector.fromArray(SPECIES, w3, j);
+                    v = FloatVector.fromArray(SPECIES, w3, OFFSET + j);
                     a30 = v.fma(y0, a30);
                     a31 = v.fma(y1, a31);
-                    v = FloatVector.fromArray(SPECIES, w4, j);
+                    v = FloatVector.fromArray(SPECIES, w4, OFFSET + j);
                     a40 = v.fma(y0, a40);
                     a41 = v.fma(y1, a41);
                 }
@@ -463,31 +474,31 @@ final class VectorKernels extends Products {
             a43 = FloatVector.fromArray(SPECIES, acc, at + 19 * L);
         }
         for (int j = t0; j < t1; j += L) {
-            FloatVector y0 = FloatVector.fromArray(SPECIES, x0, j);
-            FloatVector y1 = FloatVector.fromArray(SPECIES, x1, j);
-            FloatVector y2 = FloatVector.fromArray(SPECIES, x2, j);
-            FloatVector y3 = FloatVector.fromArray(SPECIES, x3, j);
-            FloatVector v = FloatVector.fromArray(SPECIES, w0, j);
+            FloatVector y0 = FloatVector.fromArray(SPECIES, x0, OFFSET + j);
+            FloatVector y1 = FloatVector.fromArray(SPECIES, x1, OFFSET + j);
+            FloatVector y2 = FloatVector.fromArray(SPECIES, x2, OFFSET + j);
+            FloatVector y3 = FloatVector.fromArray(SPECIES, x3, OFFSET + j);
+            FloatVector v = FloatVector.fromArray(SPECIES, w0, OFFSET + j);
             a00 = v.fma(y0, a00);
             a01 = v.fma(y1, a01);
             a02 = v.fma(y2, a02);
             a03 = v.fma(y3, a03);
-            v = FloatVector.fromArray(SPECIES, w1, j);
+            v = FloatVector.fromArray(SPECIES, w1, OFFSET + j);
             a10 = v.fma(y0, a10);
             a11 = v.fma(y1, a11);
             a12 = v.fma(y2, a12);
             a13 = v.fma(y3, a13);
-            v = FloatVector.fromArray(SPECIES, w2, j);
+            v = FloatVector.fromArray(SPECIES, w2, OFFSET + j);
             a20 = v.fma(y0, a20);
             a21 = v.fma(y1, a21);
             a22 = v.fma(y2, a22);
             a23 = v.fma(y3, a23);
-            v = FloatVector.fromArray(SPECIES, w3, j);
+            v = FloatVector.fromArray(SPECIES, w3, OFFSET + j);
             a30 = v.fma(y0, a30);
             a31 = v.fma(y1, a31);
             a32 = v.fma(y2, a32);
             a33 = v.fma(y3, a33);
-            v = FloatVector.fromArray(SPECIES, w4, j);
+            v = FloatVector.fromArray(SPECIES, w4, OFFSET + j);
             a40 = v.fma(y0, a40);
             a41 = v.fma(y1, a41);
             a42 = v.fma(y2, a42);
@@ -558,7 +569,7 @@ final class VectorKernels extends Products {
     private static float dot(float[] a, float[] b, int j0, int j1) {
         FloatVector acc = FloatVector.zero(SPECIES);
         for (int j = j0; j < j1; j += L) {
-            acc = FloatVector.fromArray(SPECIES, a, j).fma(FloatVector.fromArray(SPECIES, b, j), acc);
+            acc = FloatVector.fromArray(SPECIES, a, OFFSET + j).fma(FloatVector.fromArray(SPECIES, b, OFFSET + j), acc);
         }
         return sum(acc);
     }
@@ -567,7 +578,7 @@ final class VectorKernels extends Products {
     private static float tail(float[] a, float[] b, int from, int d) {
         float s = 0;
         for (int j = from; j < d; j++) {
-            s = Math.fma(a[j], b[j], s);
+            s = Math.fma(a[OFFSET + j], b[OFFSET + j], s);
         }
         return s;
     }
@@ -590,15 +601,15 @@ final class VectorKernels extends Products {
             for (; k < classes; k++) {
                 float[] wk = w[k];
                 float[] ck = c[k];
-                FloatVector a0 = FloatVector.fromArray(SPECIES, wk, j).mul(beta);
-                FloatVector a1 = FloatVector.fromArray(SPECIES, wk, j + L).mul(beta);
+                FloatVector a0 = FloatVector.fromArray(SPECIES, wk, OFFSET + j).mul(beta);
+                FloatVector a1 = FloatVector.fromArray(SPECIES, wk, OFFSET + j + L).mul(beta);
                 for (int i = 0; i < m; i++) {
                     FloatVector b0 = FloatVector.broadcast(SPECIES, ck[i]);
-                    a0 = FloatVector.fromArray(SPECIES, x[i], j).fma(b0, a0);
-                    a1 = FloatVector.fromArray(SPECIES, x[i], j + L).fma(b0, a1);
+                    a0 = FloatVector.fromArray(SPECIES, x[i], OFFSET + j).fma(b0, a0);
+                    a1 = FloatVector.fromArray(SPECIES, x[i], OFFSET + j + L).fma(b0, a1);
                 }
-                a0.intoArray(wk, j);
-                a1.intoArray(wk, j + L);
+                a0.intoArray(wk, OFFSET + j);
+                a1.intoArray(wk, OFFSET + j + L);
             }
         }
         if (jv < j1) {
@@ -607,11 +618,11 @@ final class VectorKernels extends Products {
                 float[] wk = w[kk];
                 float[] ck = c[kk];
                 for (int j = jv; j < j1; j++) {
-                    float a = wk[j] * beta;
+                    float a = wk[OFFSET + j] * beta;
                     for (int i = 0; i < m; i++) {
-                        a = Math.fma(x[i][j], ck[i], a);
+                        a = Math.fma(x[i][OFFSET + j], ck[i], a);
                     }
-                    wk[j] = a;
+                    wk[OFFSET + j] = a;
                 }
             }
         }
@@ -632,30 +643,30 @@ final class VectorKernels extends Products {
         float[] c7 = c[k + 7];
         float[] c8 = c[k + 8];
         float[] c9 = c[k + 9];
-        FloatVector a00 = FloatVector.fromArray(SPECIES, w[k], j).mul(beta);
-        FloatVector a01 = FloatVector.fromArray(SPECIES, w[k], j + L).mul(beta);
-        FloatVector a10 = FloatVector.fromArray(SPECIES, w[k + 1], j).mul(beta);
-        FloatVector a11 = FloatVector.fromArray(SPECIES, w[k + 1], j + L).mul(beta);
-        FloatVector a20 = FloatVector.fromArray(SPECIES, w[k + 2], j).mul(beta);
-        FloatVector a21 = FloatVector.fromArray(SPECIES, w[k + 2], j + L).mul(beta);
-        FloatVector a30 = FloatVector.fromArray(SPECIES, w[k + 3], j).mul(beta);
-        FloatVector a31 = FloatVector.fromArray(SPECIES, w[k + 3], j + L).mul(beta);
-        FloatVector a40 = FloatVector.fromArray(SPECIES, w[k + 4], j).mul(beta);
-        FloatVector a41 = FloatVector.fromArray(SPECIES, w[k + 4], j + L).mul(beta);
-        FloatVector a50 = FloatVector.fromArray(SPECIES, w[k + 5], j).mul(beta);
-        FloatVector a51 = FloatVector.fromArray(SPECIES, w[k + 5], j + L).mul(beta);
-        FloatVector a60 = FloatVector.fromArray(SPECIES, w[k + 6], j).mul(beta);
-        FloatVector a61 = FloatVector.fromArray(SPECIES, w[k + 6], j + L).mul(beta);
-        FloatVector a70 = FloatVector.fromArray(SPECIES, w[k + 7], j).mul(beta);
-        FloatVector a71 = FloatVector.fromArray(SPECIES, w[k + 7], j + L).mul(beta);
-        FloatVector a80 = FloatVector.fromArray(SPECIES, w[k + 8], j).mul(beta);
-        FloatVector a81 = FloatVector.fromArray(SPECIES, w[k + 8], j + L).mul(beta);
-        FloatVector a90 = FloatVector.fromArray(SPECIES, w[k + 9], j).mul(beta);
-        FloatVector a91 = FloatVector.fromArray(SPECIES, w[k + 9], j + L).mul(beta);
+        FloatVector a00 = FloatVector.fromArray(SPECIES, w[k], OFFSET + j).mul(beta);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, w[k], OFFSET + j + L).mul(beta);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, w[k + 1], OFFSET + j).mul(beta);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, w[k + 1], OFFSET + j + L).mul(beta);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, w[k + 2], OFFSET + j).mul(beta);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, w[k + 2], OFFSET + j + L).mul(beta);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, w[k + 3], OFFSET + j).mul(beta);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, w[k + 3], OFFSET + j + L).mul(beta);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, w[k + 4], OFFSET + j).mul(beta);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, w[k + 4], OFFSET + j + L).mul(beta);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, w[k + 5], OFFSET + j).mul(beta);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, w[k + 5], OFFSET + j + L).mul(beta);
+        FloatVector a60 = FloatVector.fromArray(SPECIES, w[k + 6], OFFSET + j).mul(beta);
+        FloatVector a61 = FloatVector.fromArray(SPECIES, w[k + 6], OFFSET + j + L).mul(beta);
+        FloatVector a70 = FloatVector.fromArray(SPECIES, w[k + 7], OFFSET + j).mul(beta);
+        FloatVector a71 = FloatVector.fromArray(SPECIES, w[k + 7], OFFSET + j + L).mul(beta);
+        FloatVector a80 = FloatVector.fromArray(SPECIES, w[k + 8], OFFSET + j).mul(beta);
+        FloatVector a81 = FloatVector.fromArray(SPECIES, w[k + 8], OFFSET + j + L).mul(beta);
+        FloatVector a90 = FloatVector.fromArray(SPECIES, w[k + 9], OFFSET + j).mul(beta);
+        FloatVector a91 = FloatVector.fromArray(SPECIES, w[k + 9], OFFSET + j + L).mul(beta);
         for (int i = 0; i < m; i++) {
             float[] xi = x[i];
-            FloatVector y0 = FloatVector.fromArray(SPECIES, xi, j);
-            FloatVector y1 = FloatVector.fromArray(SPECIES, xi, j + L);
+            FloatVector y0 = FloatVector.fromArray(SPECIES, xi, OFFSET + j);
+            FloatVector y1 = FloatVector.fromArray(SPECIES, xi, OFFSET + j + L);
             FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
             a00 = y0.fma(b, a00);
             a01 = y1.fma(b, a01);
@@ -687,26 +698,26 @@ final class VectorKernels extends Products {
             a90 = y0.fma(b, a90);
             a91 = y1.fma(b, a91);
         }
-        a00.intoArray(w[k], j);
-        a01.intoArray(w[k], j + L);
-        a10.intoArray(w[k + 1], j);
-        a11.intoArray(w[k + 1], j + L);
-        a20.intoArray(w[k + 2], j);
-        a21.intoArray(w[k + 2], j + L);
-        a30.intoArray(w[k + 3], j);
-        a31.intoArray(w[k + 3], j + L);
-        a40.intoArray(w[k + 4], j);
-        a41.intoArray(w[k + 4], j + L);
-        a50.intoArray(w[k + 5], j);
-        a51.intoArray(w[k + 5], j + L);
-        a60.intoArray(w[k + 6], j);
-        a61.intoArray(w[k + 6], j + L);
-        a70.intoArray(w[k + 7], j);
-        a71.intoArray(w[k + 7], j + L);
-        a80.intoArray(w[k + 8], j);
-        a81.intoArray(w[k + 8], j + L);
-        a90.intoArray(w[k + 9], j);
-        a91.intoArray(w[k + 9], j + L);
+        a00.intoArray(w[k], OFFSET + j);
+        a01.intoArray(w[k], OFFSET + j + L);
+        a10.intoArray(w[k + 1], OFFSET + j);
+        a11.intoArray(w[k + 1], OFFSET + j + L);
+        a20.intoArray(w[k + 2], OFFSET + j);
+        a21.intoArray(w[k + 2], OFFSET + j + L);
+        a30.intoArray(w[k + 3], OFFSET + j);
+        a31.intoArray(w[k + 3], OFFSET + j + L);
+        a40.intoArray(w[k + 4], OFFSET + j);
+        a41.intoArray(w[k + 4], OFFSET + j + L);
+        a50.intoArray(w[k + 5], OFFSET + j);
+        a51.intoArray(w[k + 5], OFFSET + j + L);
+        a60.intoArray(w[k + 6], OFFSET + j);
+        a61.intoArray(w[k + 6], OFFSET + j + L);
+        a70.intoArray(w[k + 7], OFFSET + j);
+        a71.intoArray(w[k + 7], OFFSET + j + L);
+        a80.intoArray(w[k + 8], OFFSET + j);
+        a81.intoArray(w[k + 8], OFFSET + j + L);
+        a90.intoArray(w[k + 9], OFFSET + j);
+        a91.intoArray(w[k + 9], OFFSET + j + L);
     }
 
     @Override
@@ -758,26 +769,26 @@ final class VectorKernels extends Products {
         float[] c7 = c[k + 7];
         float[] c8 = c[k + 8];
         float[] c9 = c[k + 9];
-        FloatVector a00 = FloatVector.fromArray(SPECIES, w[k], j).mul(beta);
-        FloatVector a01 = FloatVector.fromArray(SPECIES, w[k], j + L).mul(beta);
-        FloatVector a10 = FloatVector.fromArray(SPECIES, w[k + 1], j).mul(beta);
-        FloatVector a11 = FloatVector.fromArray(SPECIES, w[k + 1], j + L).mul(beta);
-        FloatVector a20 = FloatVector.fromArray(SPECIES, w[k + 2], j).mul(beta);
-        FloatVector a21 = FloatVector.fromArray(SPECIES, w[k + 2], j + L).mul(beta);
-        FloatVector a30 = FloatVector.fromArray(SPECIES, w[k + 3], j).mul(beta);
-        FloatVector a31 = FloatVector.fromArray(SPECIES, w[k + 3], j + L).mul(beta);
-        FloatVector a40 = FloatVector.fromArray(SPECIES, w[k + 4], j).mul(beta);
-        FloatVector a41 = FloatVector.fromArray(SPECIES, w[k + 4], j + L).mul(beta);
-        FloatVector a50 = FloatVector.fromArray(SPECIES, w[k + 5], j).mul(beta);
-        FloatVector a51 = FloatVector.fromArray(SPECIES, w[k + 5], j + L).mul(beta);
-        FloatVector a60 = FloatVector.fromArray(SPECIES, w[k + 6], j).mul(beta);
-        FloatVector a61 = FloatVector.fromArray(SPECIES, w[k + 6], j + L).mul(beta);
-        FloatVector a70 = FloatVector.fromArray(SPECIES, w[k + 7], j).mul(beta);
-        FloatVector a71 = FloatVector.fromArray(SPECIES, w[k + 7], j + L).mul(beta);
-        FloatVector a80 = FloatVector.fromArray(SPECIES, w[k + 8], j).mul(beta);
-        FloatVector a81 = FloatVector.fromArray(SPECIES, w[k + 8], j + L).mul(beta);
-        FloatVector a90 = FloatVector.fromArray(SPECIES, w[k + 9], j).mul(beta);
-        FloatVector a91 = FloatVector.fromArray(SPECIES, w[k + 9], j + L).mul(beta);
+        FloatVector a00 = FloatVector.fromArray(SPECIES, w[k], OFFSET + j).mul(beta);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, w[k], OFFSET + j + L).mul(beta);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, w[k + 1], OFFSET + j).mul(beta);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, w[k + 1], OFFSET + j + L).mul(beta);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, w[k + 2], OFFSET + j).mul(beta);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, w[k + 2], OFFSET + j + L).mul(beta);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, w[k + 3], OFFSET + j).mul(beta);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, w[k + 3], OFFSET + j + L).mul(beta);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, w[k + 4], OFFSET + j).mul(beta);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, w[k + 4], OFFSET + j + L).mul(beta);
+        FloatVector a50 = FloatVector.fromArray(SPECIES, w[k + 5], OFFSET + j).mul(beta);
+        FloatVector a51 = FloatVector.fromArray(SPECIES, w[k + 5], OFFSET + j + L).mul(beta);
+        FloatVector a60 = FloatVector.fromArray(SPECIES, w[k + 6], OFFSET + j).mul(beta);
+        FloatVector a61 = FloatVector.fromArray(SPECIES, w[k + 6], OFFSET + j + L).mul(beta);
+        FloatVector a70 = FloatVector.fromArray(SPECIES, w[k + 7], OFFSET + j).mul(beta);
+        FloatVector a71 = FloatVector.fromArray(SPECIES, w[k + 7], OFFSET + j + L).mul(beta);
+        FloatVector a80 = FloatVector.fromArray(SPECIES, w[k + 8], OFFSET + j).mul(beta);
+        FloatVector a81 = FloatVector.fromArray(SPECIES, w[k + 8], OFFSET + j + L).mul(beta);
+        FloatVector a90 = FloatVector.fromArray(SPECIES, w[k + 9], OFFSET + j).mul(beta);
+        FloatVector a91 = FloatVector.fromArray(SPECIES, w[k + 9], OFFSET + j + L).mul(beta);
         for (int i = 0; i < m; i++) {
             int src = rows[rowOff + i] * d;
             FloatVector y0;
@@ -824,26 +835,26 @@ final class VectorKernels extends Products {
             a90 = y0.fma(b, a90);
             a91 = y1.fma(b, a91);
         }
-        a00.intoArray(w[k], j);
-        a01.intoArray(w[k], j + L);
-        a10.intoArray(w[k + 1], j);
-        a11.intoArray(w[k + 1], j + L);
-        a20.intoArray(w[k + 2], j);
-        a21.intoArray(w[k + 2], j + L);
-        a30.intoArray(w[k + 3], j);
-        a31.intoArray(w[k + 3], j + L);
-        a40.intoArray(w[k + 4], j);
-        a41.intoArray(w[k + 4], j + L);
-        a50.intoArray(w[k + 5], j);
-        a51.intoArray(w[k + 5], j + L);
-        a60.intoArray(w[k + 6], j);
-        a61.intoArray(w[k + 6], j + L);
-        a70.intoArray(w[k + 7], j);
-        a71.intoArray(w[k + 7], j + L);
-        a80.intoArray(w[k + 8], j);
-        a81.intoArray(w[k + 8], j + L);
-        a90.intoArray(w[k + 9], j);
-        a91.intoArray(w[k + 9], j + L);
+        a00.intoArray(w[k], OFFSET + j);
+        a01.intoArray(w[k], OFFSET + j + L);
+        a10.intoArray(w[k + 1], OFFSET + j);
+        a11.intoArray(w[k + 1], OFFSET + j + L);
+        a20.intoArray(w[k + 2], OFFSET + j);
+        a21.intoArray(w[k + 2], OFFSET + j + L);
+        a30.intoArray(w[k + 3], OFFSET + j);
+        a31.intoArray(w[k + 3], OFFSET + j + L);
+        a40.intoArray(w[k + 4], OFFSET + j);
+        a41.intoArray(w[k + 4], OFFSET + j + L);
+        a50.intoArray(w[k + 5], OFFSET + j);
+        a51.intoArray(w[k + 5], OFFSET + j + L);
+        a60.intoArray(w[k + 6], OFFSET + j);
+        a61.intoArray(w[k + 6], OFFSET + j + L);
+        a70.intoArray(w[k + 7], OFFSET + j);
+        a71.intoArray(w[k + 7], OFFSET + j + L);
+        a80.intoArray(w[k + 8], OFFSET + j);
+        a81.intoArray(w[k + 8], OFFSET + j + L);
+        a90.intoArray(w[k + 9], OFFSET + j);
+        a91.intoArray(w[k + 9], OFFSET + j + L);
     }
 
     /** Classes {@code [k, k + 5)}, features {@code [j, j + 2L)}: ten accumulators in registers. */
@@ -858,20 +869,20 @@ final class VectorKernels extends Products {
         float[] c2 = c[k + 2];
         float[] c3 = c[k + 3];
         float[] c4 = c[k + 4];
-        FloatVector a00 = FloatVector.fromArray(SPECIES, w0, j).mul(beta);
-        FloatVector a01 = FloatVector.fromArray(SPECIES, w0, j + L).mul(beta);
-        FloatVector a10 = FloatVector.fromArray(SPECIES, w1, j).mul(beta);
-        FloatVector a11 = FloatVector.fromArray(SPECIES, w1, j + L).mul(beta);
-        FloatVector a20 = FloatVector.fromArray(SPECIES, w2, j).mul(beta);
-        FloatVector a21 = FloatVector.fromArray(SPECIES, w2, j + L).mul(beta);
-        FloatVector a30 = FloatVector.fromArray(SPECIES, w3, j).mul(beta);
-        FloatVector a31 = FloatVector.fromArray(SPECIES, w3, j + L).mul(beta);
-        FloatVector a40 = FloatVector.fromArray(SPECIES, w4, j).mul(beta);
-        FloatVector a41 = FloatVector.fromArray(SPECIES, w4, j + L).mul(beta);
+        FloatVector a00 = FloatVector.fromArray(SPECIES, w0, OFFSET + j).mul(beta);
+        FloatVector a01 = FloatVector.fromArray(SPECIES, w0, OFFSET + j + L).mul(beta);
+        FloatVector a10 = FloatVector.fromArray(SPECIES, w1, OFFSET + j).mul(beta);
+        FloatVector a11 = FloatVector.fromArray(SPECIES, w1, OFFSET + j + L).mul(beta);
+        FloatVector a20 = FloatVector.fromArray(SPECIES, w2, OFFSET + j).mul(beta);
+        FloatVector a21 = FloatVector.fromArray(SPECIES, w2, OFFSET + j + L).mul(beta);
+        FloatVector a30 = FloatVector.fromArray(SPECIES, w3, OFFSET + j).mul(beta);
+        FloatVector a31 = FloatVector.fromArray(SPECIES, w3, OFFSET + j + L).mul(beta);
+        FloatVector a40 = FloatVector.fromArray(SPECIES, w4, OFFSET + j).mul(beta);
+        FloatVector a41 = FloatVector.fromArray(SPECIES, w4, OFFSET + j + L).mul(beta);
         for (int i = 0; i < m; i++) {
             float[] xi = x[i];
-            FloatVector y0 = FloatVector.fromArray(SPECIES, xi, j);
-            FloatVector y1 = FloatVector.fromArray(SPECIES, xi, j + L);
+            FloatVector y0 = FloatVector.fromArray(SPECIES, xi, OFFSET + j);
+            FloatVector y1 = FloatVector.fromArray(SPECIES, xi, OFFSET + j + L);
             FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
             a00 = y0.fma(b, a00);
             a01 = y1.fma(b, a01);
@@ -888,15 +899,15 @@ final class VectorKernels extends Products {
             a40 = y0.fma(b, a40);
             a41 = y1.fma(b, a41);
         }
-        a00.intoArray(w0, j);
-        a01.intoArray(w0, j + L);
-        a10.intoArray(w1, j);
-        a11.intoArray(w1, j + L);
-        a20.intoArray(w2, j);
-        a21.intoArray(w2, j + L);
-        a30.intoArray(w3, j);
-        a31.intoArray(w3, j + L);
-        a40.intoArray(w4, j);
-        a41.intoArray(w4, j + L);
+        a00.intoArray(w0, OFFSET + j);
+        a01.intoArray(w0, OFFSET + j + L);
+        a10.intoArray(w1, OFFSET + j);
+        a11.intoArray(w1, OFFSET + j + L);
+        a20.intoArray(w2, OFFSET + j);
+        a21.intoArray(w2, OFFSET + j + L);
+        a30.intoArray(w3, OFFSET + j);
+        a31.intoArray(w3, OFFSET + j + L);
+        a40.intoArray(w4, OFFSET + j);
+        a41.intoArray(w4, OFFSET + j + L);
     }
 }

@@ -20,6 +20,24 @@ class CpuKernelsTest {
         return a;
     }
 
+    /** {@code a} as rows of W or of a batch for {@code p} ({@link Products#rows}). */
+    private static float[][] rowsOf(Products p, float[][] a) {
+        float[][] rows = p.rows(a.length, a.length == 0 ? 0 : a[0].length);
+        for (int r = 0; r < a.length; r++) {
+            System.arraycopy(a[r], 0, rows[r], p.rowOffset(), a[r].length);
+        }
+        return rows;
+    }
+
+    /** The features of rows made by {@code p}: the offset before them left out. */
+    private static float[][] features(Products p, float[][] rows) {
+        float[][] a = new float[rows.length][];
+        for (int r = 0; r < rows.length; r++) {
+            a[r] = java.util.Arrays.copyOfRange(rows[r], p.rowOffset(), rows[r].length);
+        }
+        return a;
+    }
+
     private static float[][] copy(float[][] a) {
         float[][] c = new float[a.length][];
         for (int r = 0; r < a.length; r++) {
@@ -79,9 +97,10 @@ class CpuKernelsTest {
                 CpuReference.gather(data.centeredPixels(), Dataset.DIM, rows, f, x, y, 3, mean, inv, ref, 0, m);
                 assertClose(fast, ref);
                 for (boolean vector : Simd.vectorApiAvailable() ? new boolean[] {false, true} : new boolean[] {false}) {
-                    float[][] viaProducts = new float[m][Dataset.DIM];
-                    Simd.products(vector).gather(data.centeredPixels(), Dataset.DIM, rows, f, x, y, 3, mean, inv,
-                            viaProducts, 0, m, scratch);
+                    Products p = Simd.products(vector);
+                    float[][] rowsOut = p.rows(m, Dataset.DIM);
+                    p.gather(data.centeredPixels(), Dataset.DIM, rows, f, x, y, 3, mean, inv, rowsOut, 0, m, scratch);
+                    float[][] viaProducts = features(p, rowsOut);
                     for (int r = 0; r < m; r++) {
                         assertThat(viaProducts[r]).as("vector %s, row %d", vector, r).containsExactly(fast[r]);
                     }
@@ -175,18 +194,20 @@ class CpuKernelsTest {
         CpuReference.update(refW, k, x, m, c, 0.97f, 0, d);
         for (Products p : new Products[] {new VectorKernels(), new Products.AutoVectorized()}) {
             float[][] out = new float[k][i1 - i0];
-            p.scores(w, k, d, x, i0, i1, out, p.scratch(k, d, i1 - i0));
+            float[][] pw = rowsOf(p, w);
+            float[][] px = rowsOf(p, x);
+            p.scores(pw, k, d, px, i0, i1, out, p.scratch(k, d, i1 - i0));
             for (int kk = 0; kk < k; kk++) {
                 for (int i = i0; i < i1; i++) {
                     assertThat(Math.abs(out[kk][i - i0] - ref[kk][i])).as("%s score [%d][%d]", p.describe(), kk, i)
                             .isLessThanOrEqualTo(1e-5f * magnitude[kk][i]);
                 }
             }
-            float[][] fastW = copy(w);
+            float[][] fastW = copy(pw);
             int mid = Math.min(d, p.alignment() * 3);
-            p.update(fastW, k, x, m, c, 0.97f, 0, mid);
-            p.update(fastW, k, x, m, c, 0.97f, mid, d);
-            assertClose(fastW, refW);
+            p.update(fastW, k, px, m, c, 0.97f, 0, mid);
+            p.update(fastW, k, px, m, c, 0.97f, mid, d);
+            assertClose(features(p, fastW), refW);
         }
     }
 
@@ -199,8 +220,8 @@ class CpuKernelsTest {
         Products wide = new VectorKernels(32);
         Products narrow = new VectorKernels(16);
         assertThat(narrow.describe()).endsWith(", 16 registers");
-        float[][] w = matrix(k, d, 11);
-        float[][] x = matrix(m, d, 12);
+        float[][] w = rowsOf(wide, matrix(k, d, 11));
+        float[][] x = rowsOf(wide, matrix(m, d, 12));
         float[][] c = matrix(k, m, 13);
         float[][] s32 = new float[k][i1 - i0];
         float[][] s16 = new float[k][i1 - i0];
@@ -233,10 +254,10 @@ class CpuKernelsTest {
         }
         float[] mean = TestData.randomFloats(Dataset.DIM, 5, 100);
         float[] inv = TestData.randomFloats(Dataset.DIM, 6, 0.05);
-        float[][] x = new float[m][Dataset.DIM];
+        float[][] x = p.rows(m, Dataset.DIM);
         p.gather(data.centeredPixels(), Dataset.DIM, rows, flip, null, null, 2, mean, inv, x, 0, m, new float[Dataset.DIM]);
         float[][] c = matrix(k, m, 7);
-        float[][] fromRows = matrix(k, Dataset.DIM, 8);
+        float[][] fromRows = rowsOf(p, matrix(k, Dataset.DIM, 8));
         float[][] fromPixels = copy(fromRows);
         p.update(fromRows, k, x, m, c, 0.99f, j0, j1);
         p.updateFromPixels(fromPixels, k, data.centeredPixels(), Dataset.DIM, rows, flip, 2, mean, inv, m, c, 0.99f,
@@ -269,15 +290,15 @@ class CpuKernelsTest {
         }
         float[] mean = TestData.randomFloats(d, 5, 100);
         float[] inv = TestData.randomFloats(d, 6, 0.05);
-        float[][] whole = new float[m][d];
+        float[][] whole = p.rows(m, d);
         p.gather(data.centeredPixels(), d, rows, flip, null, null, 2, mean, inv, whole, 0, m, new float[d]);
-        float[][] halves = new float[m][d];
+        float[][] halves = p.rows(m, d);
         p.gatherFeatures(data.centeredPixels(), d, rows, flip, 2, mean, inv, halves, 0, m, split, d);
         p.gatherFeatures(data.centeredPixels(), d, rows, flip, 2, mean, inv, halves, 0, m, 0, split);
         for (int i = 0; i < m; i++) {
             assertThat(halves[i]).as("row %d", i).containsExactly(whole[i]);
         }
-        float[][] w = matrix(k, d, 9);
+        float[][] w = rowsOf(p, matrix(k, d, 9));
         float[][] scores = new float[k][i1 - i0];
         float[][] first = new float[k][i1 - i0];
         float[][] second = new float[k][i1 - i0];
