@@ -45,12 +45,13 @@ done
 
 build_benchmarks
 jmh_args=(-jar target/benchmarks.jar GatherBenchmark -p kernels=vector -i 10 -r 1 -foe true -jvmArgsAppend)
-jmh_cmd() { echo "$java ${jmh_args[*]} \"--add-modules=jdk.incubator.vector $1\""; }
+# The launcher's options besides the one compared: objects on 64 bytes (see bench/alignment.sh).
+jmh_cmd() { echo "$java ${jmh_args[*]} \"--add-modules=jdk.incubator.vector -XX:ObjectAlignmentInBytes=64 $1\""; }
 for round in $(seq 1 $(( (rounds + 1) / 2 ))); do
   for setting in "${settings[@]}"; do
     echo "== round $round: $(jmh_cmd "$setting")" >&2
     measure "$tmp/jmh$setting" "/^GatherBenchmark\.gatherBatch / $(jmh_score)" \
-      "$java" "${jmh_args[@]}" "--add-modules=jdk.incubator.vector $setting"
+      "$java" "${jmh_args[@]}" "--add-modules=jdk.incubator.vector -XX:ObjectAlignmentInBytes=64 $setting"
   done
 done
 

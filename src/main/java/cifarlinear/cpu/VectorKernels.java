@@ -73,10 +73,10 @@ final class VectorKernels extends Products {
         this.fewRegisters = registers < 32;
     }
 
-    /** Accumulators of the score blocks waiting between tiles or for their sums. */
+    /** Accumulators of the score blocks waiting between tiles or for their sums, from {@link #OFFSET} on, as rows. */
     @Override
     Object scratch(int classes, int d, int rows) {
-        return new float[Math.max(1, (rows + 3) / 4) * 2 * 20 * L];
+        return new float[OFFSET + Math.max(1, (rows + 3) / 4) * 2 * 20 * L];
     }
 
     @Override
@@ -248,15 +248,15 @@ final class VectorKernels extends Products {
                     a12 = v1.fma(y2, a12);
                     a13 = v1.fma(y3, a13);
                 }
-                a00.intoArray(acc, 0);
-                a01.intoArray(acc, L);
-                a02.intoArray(acc, 2 * L);
-                a03.intoArray(acc, 3 * L);
-                a10.intoArray(acc, 4 * L);
-                a11.intoArray(acc, 5 * L);
-                a12.intoArray(acc, 6 * L);
-                a13.intoArray(acc, 7 * L);
-                finish(w, k, 2, d, dv, Part.WHOLE, x, i, 4, out, i - i0, acc, 0);
+                a00.intoArray(acc, OFFSET);
+                a01.intoArray(acc, OFFSET + L);
+                a02.intoArray(acc, OFFSET + 2 * L);
+                a03.intoArray(acc, OFFSET + 3 * L);
+                a10.intoArray(acc, OFFSET + 4 * L);
+                a11.intoArray(acc, OFFSET + 5 * L);
+                a12.intoArray(acc, OFFSET + 6 * L);
+                a13.intoArray(acc, OFFSET + 7 * L);
+                finish(w, k, 2, d, dv, Part.WHOLE, x, i, 4, out, i - i0, acc, OFFSET);
             }
             for (; k < classes; k++) {
                 for (int q = 0; q < 4; q++) {
@@ -328,7 +328,7 @@ final class VectorKernels extends Products {
                 for (int g = 0; g < groups; g++) {
                     for (int k = kb; k < ke; k += 5) {
                         fourByFive(w, k, d, dv, t0 == f0, t1 == f1, part, t0, t1, x, i0 + 4 * g, out, 4 * g, acc,
-                                (2 * g + (k - kb) / 5) * 20 * L);
+                                OFFSET + (2 * g + (k - kb) / 5) * 20 * L);
                     }
                 }
             }
@@ -373,17 +373,17 @@ final class VectorKernels extends Products {
                     a40 = v.fma(y0, a40);
                     a41 = v.fma(y1, a41);
                 }
-                a00.intoArray(acc, 0);
-                a01.intoArray(acc, L);
-                a10.intoArray(acc, 2 * L);
-                a11.intoArray(acc, 3 * L);
-                a20.intoArray(acc, 4 * L);
-                a21.intoArray(acc, 5 * L);
-                a30.intoArray(acc, 6 * L);
-                a31.intoArray(acc, 7 * L);
-                a40.intoArray(acc, 8 * L);
-                a41.intoArray(acc, 9 * L);
-                finish(w, k, 5, d, dv, part, x, i, 2, out, o, acc, 0);
+                a00.intoArray(acc, OFFSET);
+                a01.intoArray(acc, OFFSET + L);
+                a10.intoArray(acc, OFFSET + 2 * L);
+                a11.intoArray(acc, OFFSET + 3 * L);
+                a20.intoArray(acc, OFFSET + 4 * L);
+                a21.intoArray(acc, OFFSET + 5 * L);
+                a30.intoArray(acc, OFFSET + 6 * L);
+                a31.intoArray(acc, OFFSET + 7 * L);
+                a40.intoArray(acc, OFFSET + 8 * L);
+                a41.intoArray(acc, OFFSET + 9 * L);
+                finish(w, k, 5, d, dv, part, x, i, 2, out, o, acc, OFFSET);
             }
         }
         for (; i < i1; i++) {
