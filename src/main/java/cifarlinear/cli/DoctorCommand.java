@@ -37,6 +37,9 @@ public final class DoctorCommand implements Callable<Integer> {
                 Simd.vectorApiAvailable() ? "available" : "not enabled (the cifar-linear launcher enables it)",
                 Simd.hardwareFma() ? "" : "; no fused multiply-add instructions: the plain kernels, multiplying "
                         + "and adding", Simd.defaultKernels());
+        if (Simd.vectorKernelsByDefault()) {
+            out.printf("Rows of W and of batches: %s%n", Simd.describeRows());
+        }
         MemoryPages.describe().ifPresent(out::println);
         Cuda.Probe probe = Cuda.probe();
         out.printf("NVIDIA driver: %s%n", probe.driverDescription());

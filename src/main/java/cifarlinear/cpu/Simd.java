@@ -71,6 +71,20 @@ public final class Simd {
     }
 
     /**
+     * Where the Vector API kernels' rows start, for {@code cifar-linear doctor}: on cache lines or
+     * not, and why.
+     */
+    public static String describeRows() {
+        if (ROW_OFFSET > 0) {
+            return "on 64-byte cache lines (objects aligned to 64 bytes)";
+        }
+        String alignment = vmOption("ObjectAlignmentInBytes");
+        return "not on cache lines (objects aligned to "
+                + (alignment == null ? "an unknown number of" : alignment) + " bytes; the cifar-linear launcher "
+                + "asks for -XX:ObjectAlignmentInBytes=64)";
+    }
+
+    /**
      * The offset of {@link #rowOffset} for objects aligned to {@code objectAlignment} bytes and
      * float arrays whose data starts {@code arrayBase} bytes into the object.
      */

@@ -52,6 +52,10 @@ class DeviceTest {
                 .contains("; kernels: " + cifarlinear.cpu.Simd.defaultKernels() + "\n")
                 .contains("No usable GPU: " + Cuda.probe().problem() + ". Training runs on the CPU.");
         cifarlinear.cpu.MemoryPages.describe().ifPresent(line -> assertThat(r.out()).contains(line + "\n"));
+        if (cifarlinear.cpu.Simd.vectorKernelsByDefault()) {
+            // The tests run as the launcher runs the program, with objects aligned to 64 bytes.
+            assertThat(r.out()).contains("Rows of W and of batches: on 64-byte cache lines (objects aligned to 64 bytes)\n");
+        }
         CliRun required = CliRun.of("doctor", "--require-gpu");
         assertThat(required.exitCode()).isEqualTo(1);
         assertThat(required.errLines()).containsExactly("cifar-linear doctor: --require-gpu: no usable GPU: "
