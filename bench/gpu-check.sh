@@ -40,7 +40,7 @@ if [[ "$data" == *.tar.xz ]]; then
   data="$(find /tmp/cifar-linear-data -mindepth 1 -maxdepth 2 -type d -name train -printf '%h\n' | head -1)"
 fi
 
-cl=("$java_bin" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$jar")
+cl=("$java_bin" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:ObjectAlignmentInBytes=64 -jar "$jar")
 run() {
   echo
   echo "\$ cifar-linear $*"

@@ -60,8 +60,8 @@ public final class Simd {
     /**
      * Floats that the Vector API kernels put before feature 0 of every row of W and of a batch, so
      * that the row's features start on a 64-byte boundary and no load or store of a whole 512-bit
-     * vector spans two cache lines: in the scores' inner loop such loads made it a third slower
-     * than aligned ones. The data of a Java array starts a header's length (16 bytes, usually)
+     * vector spans two cache lines, which costs two loads or stores (bench/alignment.sh measures
+     * what it saves). The data of a Java array starts a header's length (16 bytes, usually)
      * past the start of the object, which HotSpot places on a multiple of
      * {@code -XX:ObjectAlignmentInBytes}: 8 by default, 64 as the {@code cifar-linear} launcher
      * runs it. So 12 there, and 0 where objects are not aligned to 64 bytes, where no offset helps.

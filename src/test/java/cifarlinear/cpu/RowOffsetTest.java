@@ -37,7 +37,8 @@ class RowOffsetTest {
     @Test
     void theTestsRunTheVectorKernelsOnRowsAtAnOffset() {
         // The build runs the tests as the launcher runs training: with -XX:ObjectAlignmentInBytes=64.
-        assertThat(Simd.vmOption("ObjectAlignmentInBytes")).isEqualTo("64");
+        assertThat(Simd.vmOption("ObjectAlignmentInBytes")).as("the JVM's -XX:ObjectAlignmentInBytes (pom.xml's argLine)")
+                .isEqualTo("64");
         assertThat(Simd.rowOffset()).isPositive();
         assertThat(new Products.AutoVectorized().rowOffset()).isZero();
         if (Simd.vectorApiAvailable()) {
