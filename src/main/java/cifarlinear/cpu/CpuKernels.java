@@ -47,7 +47,7 @@ public final class CpuKernels {
 
     /**
      * {@link #gather} into rows whose feature j is at index {@code offset + j} (the rows of
-     * {@link VectorKernels}, see {@link Simd#rowOffset}).
+     * {@link Products#rows}, see {@link Simd#rowOffset}).
      */
     static void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff,
                        float[] centeredMean, float[] invStd, float[][] x, int offset, int i0, int i1,

@@ -86,7 +86,7 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
      */
     void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff, float[] centeredMean,
                 float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
-        CpuKernels.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch);
+        CpuKernels.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, rowOffset(), i0, i1, scratch);
     }
 
     /** Features per piece of the update, so that pieces start on whole vectors. */

@@ -102,7 +102,7 @@ final class VectorKernels extends Products {
     void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff, float[] centeredMean,
                 float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
         if (!gathersVectors(d)) {
-            CpuKernels.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, OFFSET, i0, i1, scratch);
+            super.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch);
             return;
         }
         gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i0, i1, scratch, 0, d);
@@ -140,7 +140,7 @@ final class VectorKernels extends Products {
         for (int i = i0; i < i1; i++) {
             int p = rowOff + i;
             if (dx != null && (dx[p] != 0 || dy[p] != 0)) {
-                CpuKernels.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, OFFSET, i, i + 1, scratch);
+                super.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, i, i + 1, scratch);
                 continue;
             }
             int src = rows[p] * d;
