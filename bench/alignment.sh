@@ -39,9 +39,7 @@ for round in $(seq 1 "$rounds"); do
       echo "$script: training failed" >&2
       exit 1
     fi
-    # Epochs 2.. of the run (column 9 of metrics.csv: seconds), and their median for this run.
-    tail -n +3 "$tmp/run/metrics.csv" | cut -d, -f9 > "$tmp/epochs"
-    median < "$tmp/epochs" >> "$tmp/train-$a"
+    epoch_seconds "$tmp/run" | median >> "$tmp/train-$a"
     echo "== round $round: $(jmh_cmd "$a")" >&2
     for bm in scores update; do
       measure "$tmp/$bm-$a" "/^KernelBenchmarks\.$bm / $(jmh_score)" "$java" -jar target/benchmarks.jar \

@@ -28,7 +28,7 @@ for round in 1 2; do
   echo "== round $round: ${java_cmd[*]} DIR" >&2
   rm -rf "$tmp/run"
   "${java_cmd[@]}" "$tmp/run" > "$tmp/java.log"
-  tail -n +3 "$tmp/run/metrics.csv" | cut -d, -f9 >> "$tmp/java.times"
+  epoch_seconds "$tmp/run" >> "$tmp/java.times"
   java_acc="$(grep -o '"test_accuracy" : [0-9.]*' "$tmp/run/summary.json" | awk '{print $3}')"
   for version in tuned typical; do
     echo "== round $round: $(np_cmd "$version")" >&2

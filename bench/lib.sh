@@ -45,6 +45,10 @@ measure() {
   echo "$value" >> "$file"
 }
 
+# Seconds of epochs 2.. of the training run in folder $1, one per line (metrics.csv's
+# epoch_seconds column): the first epoch, with start-up and compilation, left out.
+epoch_seconds() { tail -n +3 "$1/metrics.csv" | cut -d, -f9; }
+
 # The score of a JMH result line in $tmp/run.log-style output: the number before "±" (or before
 # the unit when JMH gives no error).
 jmh_score() { echo "{print (\$(NF - 2) == \"±\" ? \$(NF - 3) : \$(NF - 1))}"; }
