@@ -38,7 +38,9 @@ import java.util.function.BooleanSupplier;
  * epochs without shifts, each thread keeps half of the features instead ({@link #trainByHalves}):
  * the scores of {@link Products#scores} are the sum of those two partial sums in every case, so
  * this gives the same weights bit for bit, and W's halves and the gathered halves of the rows
- * stay on their cores (but for the one cache line of each row of W where the halves meet).
+ * stay on their cores (but for the one cache line of each row of W where the halves meet). While a
+ * thread waits for the other, it reads its half of the next step's pixels, so that the gather finds
+ * them in the core's cache ({@link #touchAhead}).
  */
 public final class CpuBackend implements Backend {
     private static final int EVAL_CHUNK = 64;
@@ -73,6 +75,7 @@ public final class CpuBackend implements Backend {
 
     /** Two threads, each with half of the features for good (see {@link #trainByHalves}). */
     private final boolean halves;
+    private final boolean idleReads;
     private final int split;
     /**
      * The second thread's gathered rows, of which it uses its half: apart from {@link #x}, so that
@@ -125,8 +128,19 @@ public final class CpuBackend implements Backend {
         final float[][] own;
         /** The partial sums' scratch for a whole batch (two threads by halves only). */
         final Object halfScratch;
-        /** What {@link Products#gatherFeatures} returned, kept. */
+        /** What {@link Products#gatherFeatures} and {@link #touchAhead} read, kept. */
         int touched;
+        /**
+         * The pixels that this thread will gather next, while it waits (training by halves):
+         * features {@code [aheadFrom, aheadTo)} of the images {@code aheadRows[aheadNext ..
+         * aheadEnd)} of {@code aheadPixels}. Only this thread reads and writes them.
+         */
+        byte[] aheadPixels;
+        int[] aheadRows;
+        int aheadNext;
+        int aheadEnd;
+        int aheadFrom;
+        int aheadTo;
 
         Worker(int rows) {
             s = new float[classes][rows];
@@ -160,6 +174,12 @@ public final class CpuBackend implements Backend {
      */
     CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
                boolean pixelUpdates, boolean byHalves) {
+        this(initial, lambdas, batch, threads, vectorApi, pixelUpdates, byHalves, true);
+    }
+
+    /** @param idleReads read the next step's pixels while a thread waits (by halves; false: never) */
+    CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
+               boolean pixelUpdates, boolean byHalves, boolean idleReads) {
         LinearModel first = initial.getFirst();
         if (first.dim() != Dataset.DIM) {
             throw new IllegalArgumentException("the CPU backend trains on " + Dataset.DIM + "-feature images, not "
@@ -199,6 +219,10 @@ public final class CpuBackend implements Backend {
         for (int t = 0; t < threads; t++) {
             workers[t] = new Worker(rows);
         }
+        this.idleReads = halves && idleReads;
+        if (this.idleReads) {
+            pool.whileWaiting(this::touchAhead);
+        }
     }
 
     /** Whether the update reads the pixels (in epochs without shifts). */
@@ -209,6 +233,11 @@ public final class CpuBackend implements Backend {
     /** Whether two threads go by halves of the features (in epochs without shifts). */
     boolean byHalves() {
         return halves;
+    }
+
+    /** Whether a thread that waits reads its half of the next step's pixels (by halves only). */
+    boolean idleReads() {
+        return idleReads;
     }
 
     @Override
@@ -327,6 +356,8 @@ public final class CpuBackend implements Backend {
         int j1 = part == 0 ? split : d;
         float[][] rows = part == 0 ? x : xSecond;
         EpochPlan p = plan;
+        Worker wk = workers[part];
+        wk.aheadEnd = 0;
         if (updatePending) {
             for (Model model : models) {
                 products.update(model.w, classes, rows, updateSize, model.c, model.beta, j0, j1);
@@ -335,13 +366,45 @@ public final class CpuBackend implements Backend {
         if (stepSize == 0) {
             return;
         }
-        Worker wk = workers[part];
-        wk.touched = products.gatherFeatures(p.data().centeredPixels(), d, p.order(), p.flip(), stepStart,
-                centeredMean, invStd, rows, 0, stepSize, j0, j1);
+        byte[] u = p.data().centeredPixels();
+        wk.touched = products.gatherFeatures(u, d, p.order(), p.flip(), stepStart, centeredMean, invStd, rows, 0,
+                stepSize, j0, j1);
         for (Model model : models) {
             products.partialScores(model.w, classes, d, rows, 0, stepSize, model.partial[part], wk.halfScratch,
                     part == 1);
         }
+        wk.aheadPixels = u;
+        wk.aheadRows = p.order();
+        wk.aheadNext = stepStart + stepSize;
+        wk.aheadEnd = Math.min(p.size(), wk.aheadNext + batch);
+        wk.aheadFrom = j0;
+        wk.aheadTo = j1;
+    }
+
+    /**
+     * Idle work of thread {@code part}, training by halves: reads one byte of each cache line of
+     * its half of the next image that the next step gathers, so that the memory system fetches
+     * them while the thread would only wait (for the other thread, or for the next step). The
+     * gather then finds them in the core's cache. One image per call.
+     */
+    private boolean touchAhead(int part) {
+        Worker wk = workers[part];
+        if (wk.aheadNext >= wk.aheadEnd) {
+            return false;
+        }
+        byte[] u = wk.aheadPixels;
+        int src = wk.aheadRows[wk.aheadNext++] * d;
+        int touched = wk.touched;
+        for (int j = wk.aheadFrom; j < wk.aheadTo; j += 64) {
+            touched += u[src + j];
+        }
+        wk.touched = touched + u[src + wk.aheadTo - 1];
+        if (wk.aheadNext < wk.aheadEnd) {
+            return true;
+        }
+        wk.aheadPixels = null; // not kept from the garbage collector past its use
+        wk.aheadRows = null;
+        return false;
     }
 
     /** Half of the step's samples: their scores from the two partial sums, losses and coefficients. */

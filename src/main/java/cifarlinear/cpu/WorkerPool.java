@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>{@link #runChunks} deals a task out in more chunks than threads, each thread taking the next
  * chunk when it is done with one, so that a thread slowed by the rest of the machine does not
- * hold the others up.
+ * hold the others up. A thread that waits can do work of its own meanwhile ({@link #whileWaiting}).
  */
 public final class WorkerPool implements AutoCloseable {
     /** A task split into pieces; piece {@code part} of {@code parts}. */
@@ -26,7 +26,18 @@ public final class WorkerPool implements AutoCloseable {
         void run(int chunk, int worker);
     }
 
+    /**
+     * Work a thread may do while it waits (for the other threads to finish, or for the next task),
+     * a little at a time, so that it notices soon when the wait is over.
+     */
+    @FunctionalInterface
+    public interface IdleWork {
+        /** Does a small piece of thread {@code part}'s idle work; false when there is none left. */
+        boolean runSome(int part);
+    }
+
     private static final long SPIN_NANOS = 200_000;
+    private static final IdleWork NO_IDLE_WORK = part -> false;
 
     private final AtomicInteger nextChunk = new AtomicInteger();
     private int chunkCount;
@@ -41,6 +52,7 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable failure;
     private volatile Thread caller;
+    private volatile IdleWork idle = NO_IDLE_WORK;
 
     public WorkerPool(int threads) {
         if (threads < 1) {
@@ -57,6 +69,15 @@ public final class WorkerPool implements AutoCloseable {
 
     public int parts() {
         return parts;
+    }
+
+    /**
+     * What each thread does while it waits, before it spins: the calling thread, as piece 0, while
+     * the workers finish their pieces of {@link #run}; each worker between tasks. Each thread runs
+     * its own part of it, so that state it keeps per part needs no locks.
+     */
+    public void whileWaiting(IdleWork work) {
+        idle = work; // volatile write: publishes what the work reads to the workers
     }
 
     /** Runs {@code t} on every piece and returns when all have finished; rethrows the first failure. */
@@ -82,7 +103,11 @@ public final class WorkerPool implements AutoCloseable {
             own = e;
         }
         long start = System.nanoTime();
+        IdleWork work = idle;
         while (pending.get() != 0) {
+            if (work != NO_IDLE_WORK && (work = runSome(work, 0)) != NO_IDLE_WORK) {
+                continue;
+            }
             if (System.nanoTime() - start < SPIN_NANOS) {
                 Thread.onSpinWait();
             } else {
@@ -130,7 +155,11 @@ public final class WorkerPool implements AutoCloseable {
         int seen = 0;
         while (true) {
             long idleSince = System.nanoTime();
+            IdleWork work = idle;
             while (generation == seen && !closed) {
+                if (work != NO_IDLE_WORK && (work = runSome(work, part)) != NO_IDLE_WORK) {
+                    continue;
+                }
                 if (System.nanoTime() - idleSince < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
@@ -151,6 +180,21 @@ public final class WorkerPool implements AutoCloseable {
             if (pending.decrementAndGet() == 0) {
                 LockSupport.unpark(caller);
             }
+        }
+    }
+
+    /**
+     * A piece of {@code work}; what to call while this wait goes on: {@code work} again, or nothing
+     * when it is done or failed (a failure is rethrown by the next {@link #run}, as a task's is).
+     */
+    private IdleWork runSome(IdleWork work, int part) {
+        try {
+            return work.runSome(part) ? work : NO_IDLE_WORK;
+        } catch (Throwable e) {
+            if (failure == null) {
+                failure = e;
+            }
+            return NO_IDLE_WORK;
         }
     }
 

@@ -134,7 +134,10 @@ class CpuBackendTest {
         }
     }
 
-    /** Two threads go by halves where the kernels split the scores, for batches up to 170 images. */
+    /**
+     * Two threads go by halves where the kernels split the scores, for batches up to 170 images,
+     * and read the next step's pixels while they wait.
+     */
     @Test
     void twoThreadsGoByHalvesForSmallBatches() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Simd.products(true).splitsScores(10, 3072),
@@ -151,6 +154,7 @@ class CpuBackendTest {
             try (CpuBackend backend = new CpuBackend(List.of(shape.model()), new double[] {0.1}, shape.batch(),
                     shape.threads(), shape.vectorApi())) {
                 assertThat(backend.byHalves()).as("%s", shape).isEqualTo(shape.halves());
+                assertThat(backend.idleReads()).as("%s", shape).isEqualTo(shape.halves());
             }
         }
     }

@@ -2,6 +2,10 @@ package cifarlinear.cpu;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +65,73 @@ class WorkerPoolTest {
             int[] sum = new int[3];
             pool.run((part, parts) -> sum[part] = part + 1);
             assertThat(sum).containsExactly(1, 2, 3);
+        }
+    }
+
+    /**
+     * While the calling thread waits for the workers, and while the workers wait for the next task,
+     * each runs pieces of its own part of the idle work, on the thread that runs that part's
+     * pieces of the tasks, until the work says there is no more for this wait.
+     */
+    @Test
+    void runsEachThreadsIdleWorkWhileItWaits() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            List<Set<Thread>> taskThreads = List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
+                    ConcurrentHashMap.newKeySet());
+            List<Set<Thread>> idleThreads = List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
+                    ConcurrentHashMap.newKeySet());
+            AtomicIntegerArray pieces = new AtomicIntegerArray(3);
+            pool.whileWaiting(part -> {
+                idleThreads.get(part).add(Thread.currentThread());
+                return pieces.incrementAndGet(part) % 5 != 0; // at most five pieces a wait
+            });
+            int calls = 20;
+            for (int call = 0; call < calls; call++) {
+                pool.run((part, parts) -> {
+                    taskThreads.get(part).add(Thread.currentThread());
+                    if (part > 0) {
+                        sleep(1); // the caller waits for the workers
+                    }
+                });
+                Thread.sleep(1); // the workers wait for the next task
+            }
+            assertThat(taskThreads.get(0)).containsExactly(Thread.currentThread());
+            for (int p = 0; p < 3; p++) {
+                assertThat(idleThreads.get(p)).as("the threads of part %d's idle work", p)
+                        .hasSize(1).isEqualTo(taskThreads.get(p));
+                // Each of the caller's 20 waits, and each of a worker's 21, ends the work after five pieces.
+                assertThat(pieces.get(p)).as("part %d's pieces", p).isBetween(1, 5 * (calls + 1));
+            }
+        }
+    }
+
+    /** Idle work that fails fails the run during which or before which it failed; the pool goes on. */
+    @Test
+    void passesOnAFailureOfIdleWork() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicBoolean failed = new AtomicBoolean();
+            pool.whileWaiting(part -> {
+                if (part == 0 && failed.compareAndSet(false, true)) {
+                    throw new IllegalStateException("idle work failed");
+                }
+                return false;
+            });
+            assertThatThrownBy(() -> pool.run((part, parts) -> {
+                if (part == 1) {
+                    sleep(5); // the caller waits, and runs its idle work
+                }
+            })).isInstanceOf(IllegalStateException.class).hasMessage("idle work failed");
+            int[] sum = new int[2];
+            pool.run((part, parts) -> sum[part] = part + 1);
+            assertThat(sum).containsExactly(1, 2);
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
