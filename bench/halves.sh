@@ -22,11 +22,7 @@ require_java25
 
 cd "$here"
 build_benchmarks
-thp=""
-if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
-  thp=" -XX:+UseTransparentHugePages" # as the cifar-linear launcher does here
-fi
-jvm_args="--add-modules=jdk.incubator.vector -XX:ObjectAlignmentInBytes=64$thp" # as the launcher does
+jvm_args="$(launcher_jvm_args)"
 jmh_args=(-jar target/benchmarks.jar EpochBenchmark -foe true -jvmArgsAppend "$jvm_args" -p)
 jmh_cmd() { echo "$java -jar target/benchmarks.jar EpochBenchmark -foe true -jvmArgsAppend \"$jvm_args\" -p split=$1"; }
 splits=(halves chunks)

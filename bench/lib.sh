@@ -19,6 +19,16 @@ require_java25() {
   fi
 }
 
+# The JVM options the cifar-linear launcher adds here: the Vector API module, 64-byte object
+# alignment, and huge pages for the heap where Linux gives them on request (madvise).
+launcher_jvm_args() {
+  local thp=""
+  if grep -q '\[madvise\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+    thp=" -XX:+UseTransparentHugePages"
+  fi
+  echo "--add-modules=jdk.incubator.vector -XX:ObjectAlignmentInBytes=64$thp"
+}
+
 # Builds target/benchmarks.jar unless it is newer than every source.
 build_benchmarks() {
   [[ -f target/benchmarks.jar && -z "$(find src -newer target/benchmarks.jar -print -quit)" ]] \

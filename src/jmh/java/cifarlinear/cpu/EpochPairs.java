@@ -1,0 +1,92 @@
+package cifarlinear.cpu;
+
+import cifarlinear.data.CifarData;
+import cifarlinear.data.Splits;
+import cifarlinear.data.SyntheticData;
+import cifarlinear.model.LinearModel;
+import cifarlinear.model.Loss;
+import cifarlinear.train.Backend;
+import cifarlinear.train.EpochPlan;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Training epochs on two threads by halves of the features (seed configuration, 49,000 synthetic
+ * images, batch 100, Vector API kernels), with and without each thread reading its half of the
+ * next step's pixels while it waits for the other ({@link CpuBackend#idleReads}), as pairs of
+ * epochs in one JVM: the two backends take turns epoch by epoch (which goes first alternates), on
+ * the same plans, so that a slow spell of a shared machine hits both alike. For differences of a
+ * few percent, which separate JVM runs on such a machine do not resolve.
+ *
+ * <pre>java --add-modules=jdk.incubator.vector -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs [PAIRS]</pre>
+ *
+ * Prints each variant's median epoch and quartiles, the ratio of the medians and the median of the
+ * pairs' ratios, in how many pairs the epoch with reads was the shorter, and whether both ended
+ * with the same weights.
+ */
+public final class EpochPairs {
+    private EpochPairs() {
+    }
+
+    public static void main(String[] args) {
+        int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+        CifarData data = SyntheticData.generate(SyntheticData.DEFAULT_TRAIN_SIZE, 0);
+        Splits splits = Splits.of(data, 1000, 1);
+        LinearModel start = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 5);
+        String[] names = {"reads", "no reads"};
+        CpuBackend[] backends = new CpuBackend[2];
+        for (int v = 0; v < 2; v++) {
+            backends[v] = new CpuBackend(List.of(start), new double[] {0.1}, 100, 2, true, true, true, v == 0);
+            if (!backends[v].byHalves() || backends[v].idleReads() != (v == 0)) {
+                throw new IllegalStateException("not by halves on this machine: " + backends[v].description());
+            }
+        }
+        EpochPlan[] plans = new EpochPlan[8];
+        for (int e = 0; e < plans.length; e++) {
+            plans[e] = EpochPlan.draw(4, e, splits.train(), 0.2);
+        }
+        int warmup = 3;
+        double[][] seconds = new double[2][pairs];
+        for (int e = 0; e < warmup + pairs; e++) {
+            for (int turn = 0; turn < 2; turn++) {
+                int v = (e + turn) % 2;
+                long t0 = System.nanoTime();
+                backends[v].trainEpoch(plans[e % plans.length], 0.001f, Backend.StepListener.NONE);
+                if (e >= warmup) {
+                    seconds[v][e - warmup] = (System.nanoTime() - t0) / 1e9;
+                }
+            }
+        }
+        int wins = 0;
+        double[] ratios = new double[pairs];
+        for (int p = 0; p < pairs; p++) {
+            wins += seconds[0][p] < seconds[1][p] ? 1 : 0;
+            ratios[p] = seconds[0][p] / seconds[1][p];
+        }
+        Arrays.sort(ratios);
+        double[] medians = new double[2];
+        for (int v = 0; v < 2; v++) {
+            double[] sorted = seconds[v].clone();
+            Arrays.sort(sorted);
+            medians[v] = quantile(sorted, 0.5);
+            System.out.printf("%-9s median %.4f s per epoch (quartiles %.4f, %.4f)%n", names[v], medians[v],
+                    quantile(sorted, 0.25), quantile(sorted, 0.75));
+        }
+        System.out.printf("ratio of the medians (reads / no reads) %.3f; median of the pairs' ratios %.3f%n",
+                medians[0] / medians[1], quantile(ratios, 0.5));
+        System.out.printf("pairs in which the epoch with reads was the shorter: %d of %d%n", wins, pairs);
+        boolean same = Arrays.equals(backends[0].snapshot(0).weights(), backends[1].snapshot(0).weights());
+        System.out.println("same weights: " + (same ? "yes" : "no"));
+        for (CpuBackend b : backends) {
+            b.close();
+        }
+    }
+
+    private static double quantile(double[] sorted, double q) {
+        double at = q * (sorted.length - 1);
+        int lo = (int) Math.floor(at);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (at - lo) * (sorted[hi] - sorted[lo]);
+    }
+}
