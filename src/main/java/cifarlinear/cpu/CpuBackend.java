@@ -358,6 +358,8 @@ public final class CpuBackend implements Backend {
         EpochPlan p = plan;
         Worker wk = workers[part];
         wk.aheadEnd = 0;
+        wk.aheadPixels = null; // not kept from the garbage collector past their use
+        wk.aheadRows = null;
         if (updatePending) {
             for (Model model : models) {
                 products.update(model.w, classes, rows, updateSize, model.c, model.beta, j0, j1);
@@ -373,12 +375,14 @@ public final class CpuBackend implements Backend {
             products.partialScores(model.w, classes, d, rows, 0, stepSize, model.partial[part], wk.halfScratch,
                     part == 1);
         }
-        wk.aheadPixels = u;
-        wk.aheadRows = p.order();
-        wk.aheadNext = stepStart + stepSize;
-        wk.aheadEnd = Math.min(p.size(), wk.aheadNext + batch);
-        wk.aheadFrom = j0;
-        wk.aheadTo = j1;
+        if (stepStart + stepSize < p.size()) {
+            wk.aheadPixels = u;
+            wk.aheadRows = p.order();
+            wk.aheadNext = stepStart + stepSize;
+            wk.aheadEnd = Math.min(p.size(), wk.aheadNext + batch);
+            wk.aheadFrom = j0;
+            wk.aheadTo = j1;
+        }
     }
 
     /**
@@ -402,7 +406,7 @@ public final class CpuBackend implements Backend {
         if (wk.aheadNext < wk.aheadEnd) {
             return true;
         }
-        wk.aheadPixels = null; // not kept from the garbage collector past its use
+        wk.aheadPixels = null;
         wk.aheadRows = null;
         return false;
     }
