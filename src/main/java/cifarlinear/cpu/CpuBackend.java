@@ -396,13 +396,7 @@ public final class CpuBackend implements Backend {
         if (wk.aheadNext >= wk.aheadEnd) {
             return false;
         }
-        byte[] u = wk.aheadPixels;
-        int src = wk.aheadRows[wk.aheadNext++] * d;
-        int touched = wk.touched;
-        for (int j = wk.aheadFrom; j < wk.aheadTo; j += 64) {
-            touched += u[src + j];
-        }
-        wk.touched = touched + u[src + wk.aheadTo - 1];
+        wk.touched += Products.touchLines(wk.aheadPixels, wk.aheadRows[wk.aheadNext++] * d, wk.aheadFrom, wk.aheadTo);
         if (wk.aheadNext < wk.aheadEnd) {
             return true;
         }

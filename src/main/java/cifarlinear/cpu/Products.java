@@ -59,6 +59,19 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
         throw new UnsupportedOperationException("the gather is not split by " + describe());
     }
 
+    /**
+     * Reads one byte of each cache line of {@code u[src + j0 .. src + j1)}, the last line too where
+     * the range does not start on one, so that the memory system fetches them all at once; returns
+     * their sum, for the caller to keep where the JIT cannot drop the reads.
+     */
+    static int touchLines(byte[] u, int src, int j0, int j1) {
+        int touched = 0;
+        for (int j = j0; j < j1; j += 64) {
+            touched += u[src + j];
+        }
+        return touched + u[src + j1 - 1];
+    }
+
     /** w[k][j] ← β · w[k][j] + Σ_{i < m} c[k][i] · x[i][j] for features {@code [j0, j1)}. */
     abstract void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1);
 

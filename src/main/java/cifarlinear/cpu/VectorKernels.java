@@ -122,11 +122,7 @@ final class VectorKernels extends Products {
                        float[] invStd, float[][] x, int i0, int i1, int j0, int j1) {
         int touched = 0;
         for (int i = i0; i < i1; i++) {
-            int src = rows[rowOff + i] * d;
-            for (int j = j0; j < j1; j += 64) {
-                touched += u[src + j];
-            }
-            touched += u[src + j1 - 1]; // the last line, where the half does not start on one
+            touched += touchLines(u, rows[rowOff + i] * d, j0, j1);
         }
         gather(u, d, rows, flip, null, null, rowOff, centeredMean, invStd, x, i0, i1, null, j0, j1);
         return touched;
