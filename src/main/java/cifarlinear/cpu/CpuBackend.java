@@ -146,7 +146,7 @@ public final class CpuBackend implements Backend {
             s = new float[classes][rows];
             scratch = products.scratch(classes, d, rows);
             scores = new double[classes];
-            grad = new double[classes];
+            grad = products.lossScratch(classes);
             row = new float[d];
             own = products.rows(rows, d);
             halfScratch = halves ? products.scratch(classes, d, batch) : null;
@@ -414,17 +414,8 @@ public final class CpuBackend implements Backend {
         int[] labels = plan.data().labels();
         int[] order = plan.order();
         for (Model model : models) {
-            float[][] first = model.partial[0];
-            float[][] second = model.partial[1];
-            for (int i = i0; i < i1; i++) {
-                for (int k = 0; k < classes; k++) {
-                    wk.scores[k] = (first[k][i] + second[k][i]) + model.b[k];
-                }
-                model.sampleLoss[i] = model.loss.lossAndGradient(wk.scores, labels[order[stepStart + i]], wk.grad);
-                for (int k = 0; k < classes; k++) {
-                    model.c[k][i] = (float) (model.coefficient * wk.grad[k]);
-                }
-            }
+            products.lossAndCoefficients(model.loss, model.partial[0], model.partial[1], 0, model.b, labels, order,
+                    stepStart, i0, i1, model.coefficient, model.c, model.sampleLoss, wk.scores, wk.grad);
         }
     }
 
@@ -512,15 +503,8 @@ public final class CpuBackend implements Backend {
         int[] order = p.order();
         for (Model model : models) {
             products.scores(model.w, classes, d, rows, r0, r0 + i1 - i0, wk.s, wk.scratch);
-            for (int i = i0; i < i1; i++) {
-                for (int k = 0; k < classes; k++) {
-                    wk.scores[k] = wk.s[k][i - i0] + model.b[k];
-                }
-                model.sampleLoss[i] = model.loss.lossAndGradient(wk.scores, labels[order[stepStart + i]], wk.grad);
-                for (int k = 0; k < classes; k++) {
-                    model.c[k][i] = (float) (model.coefficient * wk.grad[k]);
-                }
-            }
+            products.lossAndCoefficients(model.loss, wk.s, null, i0, model.b, labels, order, stepStart, i0, i1,
+                    model.coefficient, model.c, model.sampleLoss, wk.scores, wk.grad);
         }
     }
 
@@ -559,13 +543,14 @@ public final class CpuBackend implements Backend {
             for (int mi = 0; mi < count; mi++) {
                 Model model = models.get(mi);
                 products.scores(model.w, classes, d, wk.own, 0, m, wk.s, wk.scratch);
+                products.lossAndCoefficients(model.loss, wk.s, null, first, model.b, labels, rows, 0, first,
+                        first + m, 0, null, losses[mi], wk.scores, wk.grad);
                 for (int i = 0; i < m; i++) {
                     int y = labels[rows[first + i]];
                     for (int k = 0; k < classes; k++) {
                         wk.scores[k] = wk.s[k][i] + model.b[k];
                     }
-                    double l = model.loss.lossAndGradient(wk.scores, y, null);
-                    losses[mi][first + i] = l;
+                    double l = losses[mi][first + i];
                     predicted[mi][first + i] = Loss.predictedClass(wk.scores);
                     trueProb[mi][first + i] = (float) model.loss.trueClassProbability(wk.scores, y, l);
                 }

@@ -1,5 +1,7 @@
 package cifarlinear.cpu;
 
+import cifarlinear.model.Loss;
+
 /**
  * The gather and the two matrix products of a training step, S = W X and W ← β W + C Xᵀ, in one of two
  * implementations: {@link VectorKernels} (explicit SIMD through the Vector API) or
@@ -100,6 +102,36 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
     void gather(byte[] u, int d, int[] rows, boolean[] flip, byte[] dx, byte[] dy, int rowOff, float[] centeredMean,
                 float[] invStd, float[][] x, int i0, int i1, float[] scratch) {
         CpuKernels.gather(u, d, rows, flip, dx, dy, rowOff, centeredMean, invStd, x, rowOffset(), i0, i1, scratch);
+    }
+
+    /** Working memory of {@link #lossAndCoefficients} (its {@code g}), at least {@code classes} long. */
+    double[] lossScratch(int classes) {
+        return new double[classes];
+    }
+
+    /**
+     * The per-sample arithmetic of a step, for samples {@code [i0, i1)}: the score of class k is
+     * (first[k][i − off] + second[k][i − off]) + b[k] in float (first[k][i − off] + b[k] where
+     * {@code second} is null); then, in double, ℓ_i = {@link Loss#lossAndGradient}(s, y_i, g) into
+     * {@code sampleLoss[i]} and c[k][i] = (float) (coefficient · g_k), where y_i =
+     * labels[order[start + i]]; only the losses where {@code c} is null. {@code s} is
+     * {@code classes} long; {@code g} comes from {@link #lossScratch}. Every implementation gives
+     * the same bits.
+     */
+    void lossAndCoefficients(Loss loss, float[][] first, float[][] second, int off, float[] b, int[] labels,
+                             int[] order, int start, int i0, int i1, float coefficient, float[][] c,
+                             double[] sampleLoss, double[] s, double[] g) {
+        int classes = s.length;
+        for (int i = i0; i < i1; i++) {
+            for (int k = 0; k < classes; k++) {
+                float score = second == null ? first[k][i - off] : first[k][i - off] + second[k][i - off];
+                s[k] = score + b[k];
+            }
+            sampleLoss[i] = loss.lossAndGradient(s, labels[order[start + i]], c == null ? null : g);
+            for (int k = 0; c != null && k < classes; k++) {
+                c[k][i] = (float) (coefficient * g[k]);
+            }
+        }
     }
 
     /** Features per piece of the update, so that pieces start on whole vectors. */

@@ -1,6 +1,7 @@
 package cifarlinear.cpu;
 
 import cifarlinear.data.Dataset;
+import cifarlinear.model.Loss;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -161,6 +162,24 @@ final class VectorKernels extends Products {
     private static FloatVector normalized(byte[] u, int src, int j, float[] centeredMean, float[] invStd) {
         FloatVector v = (FloatVector) ByteVector.fromArray(BYTES, u, src + j).convertShape(VectorOperators.B2F, SPECIES, 0);
         return v.sub(FloatVector.fromArray(SPECIES, centeredMean, j)).mul(FloatVector.fromArray(SPECIES, invStd, j));
+    }
+
+    @Override
+    double[] lossScratch(int classes) {
+        return new double[Math.max(classes, VectorLoss.scratchLength(classes))];
+    }
+
+    /** The softmax a vector of samples at a time ({@link VectorLoss}); the rest, and the sigmoid, one by one. */
+    @Override
+    void lossAndCoefficients(Loss loss, float[][] first, float[][] second, int off, float[] b, int[] labels,
+                             int[] order, int start, int i0, int i1, float coefficient, float[][] c,
+                             double[] sampleLoss, double[] s, double[] g) {
+        int i = i0;
+        if (VectorLoss.applies(loss)) {
+            i = VectorLoss.softmax(first, second, off, b, labels, order, start, i0, i1, coefficient, c, sampleLoss, g);
+        }
+        super.lossAndCoefficients(loss, first, second, off, b, labels, order, start, i, i1, coefficient, c,
+                sampleLoss, s, g);
     }
 
     /** Lane i takes lane i xor s (for s < L; the identity otherwise). */

@@ -1,0 +1,120 @@
+package cifarlinear.cpu;
+
+import cifarlinear.model.Loss;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The softmax loss and coefficients of {@link Products#lossAndCoefficients} with one sample per
+ * lane of a vector of doubles: every operation of {@link Loss#lossAndGradient} and {@link Loss#exp},
+ * in the same order, lane by lane, so the same bits as one sample at a time; only the logarithm
+ * of the loss is taken one lane at a time ({@link Math#log}). The scores are read class by class,
+ * where a step keeps them (class-major), so no transpose is needed.
+ *
+ * <p>All of it is in one method, without vectors crossing calls (see {@link VectorKernels}).
+ */
+final class VectorLoss {
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    /** Samples at once. */
+    static final int LANES = DOUBLES.length();
+    /** As many floats as {@link #DOUBLES} has lanes. */
+    private static final VectorSpecies<Float> FLOATS =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
+    private static final double[] A = Loss.expTaylor();
+    private static final long SHIFTER_BITS = Double.doubleToRawLongBits(Loss.SHIFTER);
+
+    private VectorLoss() {
+    }
+
+    /** Whether this loss goes by lanes here: the softmax, with at least 4 doubles per vector. */
+    static boolean applies(Loss loss) {
+        return loss == Loss.SOFTMAX && LANES >= 4;
+    }
+
+    /** Length of the working memory {@code g} of {@link #softmax}. */
+    static int scratchLength(int classes) {
+        return (classes + 2) * LANES;
+    }
+
+    /**
+     * {@link Products#lossAndCoefficients} for the softmax, where {@code [i0, i1)} holds at least
+     * {@link #LANES} samples (returns {@code i1}; else {@code i0}, having done nothing). Where the
+     * count is not a multiple of the lanes, the last vector overlaps the one before it and writes
+     * its overlap again with the same bits. Without {@code c} only the losses.
+     */
+    static int softmax(float[][] first, float[][] second, int off, float[] b, int[] labels, int[] order, int start,
+                       int i0, int i1, float coefficient, float[][] c, double[] sampleLoss, double[] g) {
+        if (i1 - i0 < LANES) {
+            return i0;
+        }
+        int classes = b.length;
+        int yAt = classes * LANES;
+        int lossAt = yAt + LANES;
+        DoubleVector zero = DoubleVector.zero(DOUBLES);
+        DoubleVector coef = DoubleVector.broadcast(DOUBLES, coefficient);
+        for (int next = i0; next < i1; next += LANES) {
+            int i = Math.min(next, i1 - LANES);
+            for (int l = 0; l < LANES; l++) {
+                g[yAt + l] = labels[order[start + i + l]];
+            }
+            DoubleVector y = DoubleVector.fromArray(DOUBLES, g, yAt);
+            // Scores, and their maximum.
+            DoubleVector max = DoubleVector.broadcast(DOUBLES, Double.NEGATIVE_INFINITY);
+            for (int k = 0; k < classes; k++) {
+                FloatVector f = FloatVector.fromArray(FLOATS, first[k], i - off);
+                if (second != null) {
+                    f = f.add(FloatVector.fromArray(FLOATS, second[k], i - off));
+                }
+                DoubleVector s = (DoubleVector) f.add(b[k]).convertShape(VectorOperators.F2D, DOUBLES, 0);
+                s.intoArray(g, k * LANES);
+                max = max.max(s);
+            }
+            // e^(s − max) by Loss.exp, their sum, and the true class's score.
+            DoubleVector sum = zero;
+            DoubleVector trueScore = zero;
+            for (int k = 0; k < classes; k++) {
+                DoubleVector s = DoubleVector.fromArray(DOUBLES, g, k * LANES);
+                trueScore = trueScore.blend(s, y.eq(k));
+                DoubleVector x = s.sub(max).max(Loss.EXP_MIN).min(Loss.EXP_MAX);
+                DoubleVector t = x.mul(Loss.LOG2_E).add(Loss.SHIFTER);
+                DoubleVector n = t.sub(Loss.SHIFTER);
+                DoubleVector r = x.sub(n.mul(Loss.LN2_HI)).sub(n.mul(Loss.LN2_LO));
+                DoubleVector r2 = r.mul(r);
+                DoubleVector r4 = r2.mul(r2);
+                DoubleVector r8 = r4.mul(r4);
+                DoubleVector s0 = r.mul(A[3]).add(A[2]).mul(r2).add(r);
+                DoubleVector s1 = r.mul(A[7]).add(A[6]).mul(r2).add(r.mul(A[5]).add(A[4]));
+                DoubleVector s2 = r.mul(A[11]).add(A[10]).mul(r2).add(r.mul(A[9]).add(A[8]));
+                DoubleVector t0 = s1.mul(r4).add(s0);
+                DoubleVector t1 = r.mul(A[13]).add(A[12]).mul(r4).add(s2);
+                DoubleVector p = t1.mul(r8).add(t0).add(1.0);
+                LongVector power = ((LongVector) t.viewAsIntegralLanes()).sub(SHIFTER_BITS);
+                LongVector half = power.add(2048).lanewise(VectorOperators.LSHR, 1).sub(1024);
+                DoubleVector scale1 = (DoubleVector) half.add(1023).lanewise(VectorOperators.LSHL, 52)
+                        .viewAsFloatingLanes();
+                DoubleVector scale2 = (DoubleVector) power.sub(half).add(1023).lanewise(VectorOperators.LSHL, 52)
+                        .viewAsFloatingLanes();
+                DoubleVector e = p.mul(scale1).mul(scale2);
+                e.intoArray(g, k * LANES);
+                sum = sum.add(e);
+            }
+            // The gradient p − y, scaled to the coefficients.
+            for (int k = 0; c != null && k < classes; k++) {
+                VectorMask<Double> isTrue = y.eq(k);
+                DoubleVector grad = DoubleVector.fromArray(DOUBLES, g, k * LANES).div(sum).sub(zero.blend(1.0, isTrue));
+                ((FloatVector) grad.mul(coef).convertShape(VectorOperators.D2F, FLOATS, 0)).intoArray(c[k], i);
+            }
+            sum.intoArray(sampleLoss, i);
+            trueScore.sub(max).intoArray(g, lossAt);
+            for (int l = 0; l < LANES; l++) {
+                sampleLoss[i + l] = Math.log(sampleLoss[i + l]) - g[lossAt + l];
+            }
+        }
+        return i1;
+    }
+}
