@@ -13,7 +13,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.Blackhole;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +54,9 @@ public class KernelBenchmarks {
     private float[] row;
     private double[] scores;
     private double[] grad;
+    private float[] b;
+    private int[] labels;
+    private double[] sampleLoss;
 
     @Setup
     public void setup() {
@@ -79,7 +81,18 @@ public class KernelBenchmarks {
         java.util.Arrays.fill(inv, 0.02f);
         row = new float[d];
         scores = new double[classes];
-        grad = new double[classes];
+        grad = products.lossScratch(classes);
+        b = new float[classes];
+        labels = new int[n];
+        for (int i = 0; i < n; i++) {
+            labels[i] = rng.nextInt(classes);
+        }
+        for (int i = 0; i < batch; i++) {
+            for (int k = 0; k < classes; k++) {
+                s[k][i] = (float) (4 * rng.nextGaussian());
+            }
+        }
+        sampleLoss = new double[batch];
     }
 
     /** The kernels a {@code kernels} parameter names: vector, vector-16, vector-32 or auto. */
@@ -135,14 +148,14 @@ public class KernelBenchmarks {
         return x;
     }
 
-    /** Softmax loss and score gradient of every sample of the batch. */
+    /**
+     * Softmax loss and update coefficients of every sample of the batch from its scores, as a
+     * step computes them ({@link Products#lossAndCoefficients}).
+     */
     @Benchmark
-    public void softmax(Blackhole bh) {
-        for (int i = 0; i < batch; i++) {
-            for (int k = 0; k < classes; k++) {
-                scores[k] = s[k][i];
-            }
-            bh.consume(Loss.SOFTMAX.lossAndGradient(scores, i % classes, grad));
-        }
+    public double[] softmax() {
+        products.lossAndCoefficients(Loss.SOFTMAX, s, null, 0, b, labels, rows, 0, 0, batch, -1e-4f, c, sampleLoss,
+                scores, grad);
+        return sampleLoss;
     }
 }

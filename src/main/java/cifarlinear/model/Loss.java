@@ -56,6 +56,8 @@ public enum Loss {
             }
             for (int k = 0; k < classes; k++) {
                 g[k] = exp(s[k] - max);
+            }
+            for (int k = 0; k < classes; k++) {
                 sum += g[k];
             }
             for (int k = 0; k < classes; k++) {
