@@ -19,21 +19,12 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=bench/lib.sh
 source "$here/bench/lib.sh"
-if [[ ! "$runs" =~ ^[1-9][0-9]*$ || ! "$pairs" =~ ^[1-9][0-9]*$ ]]; then
-  echo "$script: RUNS and PAIRS must be whole numbers of at least 1, not '$runs' and '$pairs'" >&2
-  exit 1
-fi
+require_whole_numbers RUNS "$runs" PAIRS "$pairs"
 require_java25
 
 cd "$here"
 build_benchmarks
-read -ra jvm_args <<< "$(launcher_jvm_args)"
-cmd=("$java" "${jvm_args[@]}" -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs "$pairs")
-for run in $(seq 1 "$runs"); do
-  echo "== run $run: ${cmd[*]}" >&2
-  measure "$tmp/runs" '/^(reads|no reads|ratio|pairs|same)/' "${cmd[@]}"
-  echo >> "$tmp/runs"
-done
+epoch_pairs "$tmp/runs" "$runs" "$pairs" idle-reads
 
 mkdir -p "$(dirname "$out")"
 {
@@ -42,7 +33,7 @@ mkdir -p "$(dirname "$out")"
   echo "Measured $(date -u +%Y-%m-%d) by \`$script $runs $pairs\`, which runs $runs times"
   echo
   echo '```'
-  echo "${cmd[*]}"
+  echo "${pairs_cmd[*]}"
   echo '```'
   echo
   echo "- Machine: $(machine)"

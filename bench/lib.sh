@@ -10,6 +10,17 @@ machine() {
   echo "$(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores$(grep -q avx512f /proc/cpuinfo && echo ' with AVX-512'), $(free -g | awk '/^Mem:/ {print $2}') GiB$(lscpu | sed -n 's/^Hypervisor vendor: *\(.*\)/, \1 virtual machine/p')"
 }
 
+# require_whole_numbers NAME VALUE ...: stops unless every VALUE is a whole number of at least 1.
+require_whole_numbers() {
+  while (( $# >= 2 )); do
+    if [[ ! "$2" =~ ^[1-9][0-9]*$ ]]; then
+      echo "$script: $1 must be a whole number of at least 1, not '$2'" >&2
+      exit 1
+    fi
+    shift 2
+  done
+}
+
 # Stops unless the `java` in $JAVA (else on the PATH) is Java 25 or newer, which JMH's jar needs.
 require_java25() {
   java="${JAVA:-java}"
@@ -62,3 +73,17 @@ epoch_seconds() { tail -n +3 "$1/metrics.csv" | cut -d, -f9; }
 # The score of a JMH result line in $tmp/run.log-style output: the number before "±" (or before
 # the unit when JMH gives no error).
 jmh_score() { echo "{print (\$(NF - 2) == \"±\" ? \$(NF - 3) : \$(NF - 1))}"; }
+
+# epoch_pairs FILE RUNS PAIRS WAYS: RUNS runs of cifarlinear.cpu.EpochPairs from target/benchmarks.jar,
+# PAIRS pairs of epochs the two WAYS (idle-reads or vector-loss) each, with the launcher's JVM
+# options; appends each run's summary and a blank line to FILE, and leaves the command in pairs_cmd.
+epoch_pairs() {
+  local file="$1" runs="$2" pairs="$3" ways="$4" run jvm_args
+  read -ra jvm_args <<< "$(launcher_jvm_args)"
+  pairs_cmd=("$java" "${jvm_args[@]}" -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs "$pairs" "$ways")
+  for run in $(seq 1 "$runs"); do
+    echo "== run $run: ${pairs_cmd[*]}" >&2
+    measure "$file" '/ median |^(ratio|pairs|same)/' "${pairs_cmd[@]}"
+    echo >> "$file"
+  done
+}

@@ -52,11 +52,12 @@ public class EpochBenchmark {
         CifarData data = SyntheticData.generate(SyntheticData.DEFAULT_TRAIN_SIZE, 0);
         Splits splits = Splits.of(data, 1000, 1);
         LinearModel start = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 5);
-        backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, 2, true, true, switch (split) {
-            case "halves" -> true;
-            case "chunks" -> false;
-            default -> throw new IllegalArgumentException("split: halves or chunks, not " + split);
-        });
+        backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, 2, true,
+                new CpuBackend.Tuning(true, switch (split) {
+                    case "halves" -> true;
+                    case "chunks" -> false;
+                    default -> throw new IllegalArgumentException("split: halves or chunks, not " + split);
+                }, true, true));
         plans = new EpochPlan[8];
         for (int e = 0; e < plans.length; e++) {
             plans[e] = EpochPlan.draw(4, e, splits.train(), 0.2);

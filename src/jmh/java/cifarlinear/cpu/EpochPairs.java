@@ -13,16 +13,22 @@ import java.util.List;
 
 /**
  * Training epochs on two threads by halves of the features (seed configuration, 49,000 synthetic
- * images, batch 100, Vector API kernels), with and without each thread reading its half of the
- * next step's pixels while it waits for the other ({@link CpuBackend#idleReads}), as pairs of
+ * images, batch 100, Vector API kernels) in two ways that give the same weights, as pairs of
  * epochs in one JVM: the two backends take turns epoch by epoch (which goes first alternates), on
  * the same plans, so that a slow spell of a shared machine hits both alike. For differences of a
- * few percent, which separate JVM runs on such a machine do not resolve.
+ * few percent, which separate JVM runs on such a machine do not resolve. The two ways
+ * ({@link CpuBackend.Tuning}):
+ * <ul>
+ *   <li>{@code idle-reads}: with and without each thread reading its half of the next step's
+ *       pixels while it waits for the other ({@link CpuBackend#idleReads});</li>
+ *   <li>{@code vector-loss}: the loss and coefficients a vector of samples at a time
+ *       ({@link VectorLoss}) and one sample at a time.</li>
+ * </ul>
  *
- * <pre>java --add-modules=jdk.incubator.vector -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs [PAIRS]</pre>
+ * <pre>java --add-modules=jdk.incubator.vector -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs [PAIRS [WAYS]]</pre>
  *
- * Prints each variant's median epoch and quartiles, the ratio of the medians and the median of the
- * pairs' ratios, in how many pairs the epoch with reads was the shorter, and whether both ended
+ * Prints each way's median epoch and quartiles, the ratio of the medians and the median of the
+ * pairs' ratios, in how many pairs the first way's epoch was the shorter, and whether both ended
  * with the same weights.
  */
 public final class EpochPairs {
@@ -31,16 +37,33 @@ public final class EpochPairs {
 
     public static void main(String[] args) {
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 40;
+        String ways = args.length > 1 ? args[1] : "idle-reads";
+        CpuBackend.Tuning all = CpuBackend.Tuning.DEFAULT;
+        String[] names;
+        CpuBackend.Tuning[] tunings;
+        switch (ways) {
+            case "idle-reads" -> {
+                names = new String[] {"reads", "no reads"};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, false, true)};
+            }
+            case "vector-loss" -> {
+                names = new String[] {"vectors", "one by one"};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, false)};
+            }
+            default -> throw new IllegalArgumentException("ways: idle-reads or vector-loss, not " + ways);
+        }
         CifarData data = SyntheticData.generate(SyntheticData.DEFAULT_TRAIN_SIZE, 0);
         Splits splits = Splits.of(data, 1000, 1);
         LinearModel start = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 5);
-        String[] names = {"reads", "no reads"};
         CpuBackend[] backends = new CpuBackend[2];
         for (int v = 0; v < 2; v++) {
-            backends[v] = new CpuBackend(List.of(start), new double[] {0.1}, 100, 2, true, true, true, v == 0);
-            if (!backends[v].byHalves() || backends[v].idleReads() != (v == 0)) {
+            backends[v] = new CpuBackend(List.of(start), new double[] {0.1}, 100, 2, true, tunings[v]);
+            if (!backends[v].byHalves() || backends[v].idleReads() != tunings[v].idleReads()) {
                 throw new IllegalStateException("not by halves on this machine: " + backends[v].description());
             }
+        }
+        if (ways.equals("vector-loss") && !VectorLoss.applies(Loss.SOFTMAX)) {
+            throw new IllegalStateException("no loss by vectors on this machine: " + VectorLoss.LANES + " doubles per vector");
         }
         EpochPlan[] plans = new EpochPlan[8];
         for (int e = 0; e < plans.length; e++) {
@@ -70,12 +93,12 @@ public final class EpochPairs {
             double[] sorted = seconds[v].clone();
             Arrays.sort(sorted);
             medians[v] = quantile(sorted, 0.5);
-            System.out.printf("%-9s median %.4f s per epoch (quartiles %.4f, %.4f)%n", names[v], medians[v],
+            System.out.printf("%-10s median %.4f s per epoch (quartiles %.4f, %.4f)%n", names[v], medians[v],
                     quantile(sorted, 0.25), quantile(sorted, 0.75));
         }
-        System.out.printf("ratio of the medians (reads / no reads) %.3f; median of the pairs' ratios %.3f%n",
+        System.out.printf("ratio of the medians (%s / %s) %.3f; median of the pairs' ratios %.3f%n", names[0], names[1],
                 medians[0] / medians[1], quantile(ratios, 0.5));
-        System.out.printf("pairs in which the epoch with reads was the shorter: %d of %d%n", wins, pairs);
+        System.out.printf("pairs in which the epoch with %s was the shorter: %d of %d%n", names[0], wins, pairs);
         boolean same = Arrays.equals(backends[0].snapshot(0).weights(), backends[1].snapshot(0).weights());
         System.out.println("same weights: " + (same ? "yes" : "no"));
         for (CpuBackend b : backends) {

@@ -158,4 +158,31 @@ public class KernelBenchmarks {
                 scores, grad);
         return sampleLoss;
     }
+
+    /**
+     * The same, one sample at a time with the JDK's {@code Math.exp} in place of {@link Loss#exp}
+     * (the same arithmetic otherwise; not the same bits): what a step's loss cost before
+     * {@link VectorLoss}, for comparison.
+     */
+    @Benchmark
+    public double[] softmaxJdkExp() {
+        for (int i = 0; i < batch; i++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < classes; k++) {
+                scores[k] = s[k][i] + b[k];
+                max = Math.max(max, scores[k]);
+            }
+            double sum = 0;
+            for (int k = 0; k < classes; k++) {
+                grad[k] = Math.exp(scores[k] - max);
+                sum += grad[k];
+            }
+            int y = labels[rows[i]];
+            for (int k = 0; k < classes; k++) {
+                c[k][i] = (float) (-1e-4f * (grad[k] / sum - (k == y ? 1 : 0)));
+            }
+            sampleLoss[i] = Math.log(sum) - (scores[y] - max);
+        }
+        return sampleLoss;
+    }
 }

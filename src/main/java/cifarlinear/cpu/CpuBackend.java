@@ -76,6 +76,7 @@ public final class CpuBackend implements Backend {
     /** Two threads, each with half of the features for good (see {@link #trainByHalves}). */
     private final boolean halves;
     private final boolean idleReads;
+    private final boolean vectorLoss;
     private final int split;
     /**
      * The second thread's gathered rows, of which it uses its half: apart from {@link #x}, so that
@@ -165,21 +166,26 @@ public final class CpuBackend implements Backend {
      * @param vectorApi use the Vector API kernels ({@link Simd#vectorApiAvailable()} must hold)
      */
     public CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi) {
-        this(initial, lambdas, batch, threads, vectorApi, true, true);
+        this(initial, lambdas, batch, threads, vectorApi, Tuning.DEFAULT);
     }
 
     /**
-     * @param pixelUpdates let the update read the pixels where the kernels can (false: never)
-     * @param byHalves     go by halves of the features where {@link #byHalves} allows (false: never)
+     * Ways of going about a step that give the same weights bit for bit, each on where this machine
+     * and the shapes allow it ({@link #DEFAULT}) or off, to compare them side by side.
+     *
+     * @param pixelUpdates let the update read the pixels where the kernels can
+     * @param byHalves     go by halves of the features where {@link #byHalves} allows
+     * @param idleReads    read the next step's pixels while a thread waits (by halves)
+     * @param vectorLoss   let the kernels compute the loss and coefficients a vector of samples at a
+     *                     time where they can ({@link Products#lossAndCoefficients}), rather than
+     *                     one sample at a time
      */
-    CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
-               boolean pixelUpdates, boolean byHalves) {
-        this(initial, lambdas, batch, threads, vectorApi, pixelUpdates, byHalves, true);
+    record Tuning(boolean pixelUpdates, boolean byHalves, boolean idleReads, boolean vectorLoss) {
+        static final Tuning DEFAULT = new Tuning(true, true, true, true);
     }
 
-    /** @param idleReads read the next step's pixels while a thread waits (by halves; false: never) */
     CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
-               boolean pixelUpdates, boolean byHalves, boolean idleReads) {
+               Tuning tuning) {
         LinearModel first = initial.getFirst();
         if (first.dim() != Dataset.DIM) {
             throw new IllegalArgumentException("the CPU backend trains on " + Dataset.DIM + "-feature images, not "
@@ -195,7 +201,7 @@ public final class CpuBackend implements Backend {
         this.d = first.dim();
         this.batch = batch;
         this.products = Simd.products(vectorApi);
-        this.halves = byHalves && byHalves(products, threads, classes, d, batch);
+        this.halves = tuning.byHalves() && byHalves(products, threads, classes, d, batch);
         this.split = halves ? products.scoreSplit(d) : 0;
         for (int m = 0; m < initial.size(); m++) {
             LinearModel model = initial.get(m);
@@ -211,7 +217,7 @@ public final class CpuBackend implements Backend {
         this.invStd = first.stats().invStd();
         this.pool = new WorkerPool(threads);
         this.featureChunk = featureChunk(d, products.alignment(), threads);
-        this.pixelUpdates = pixelUpdates && readsPixels(products, classes, d, batch);
+        this.pixelUpdates = tuning.pixelUpdates() && readsPixels(products, classes, d, batch);
         this.x = products.rows(batch, d);
         this.xSecond = halves ? products.rows(batch, d) : null;
         int rows = Math.max(EVAL_CHUNK, sampleChunk(batch, threads));
@@ -219,7 +225,8 @@ public final class CpuBackend implements Backend {
         for (int t = 0; t < threads; t++) {
             workers[t] = new Worker(rows);
         }
-        this.idleReads = halves && idleReads;
+        this.idleReads = halves && tuning.idleReads();
+        this.vectorLoss = tuning.vectorLoss();
         if (this.idleReads) {
             pool.whileWaiting(this::touchAhead);
         }
@@ -414,8 +421,21 @@ public final class CpuBackend implements Backend {
         int[] labels = plan.data().labels();
         int[] order = plan.order();
         for (Model model : models) {
-            products.lossAndCoefficients(model.loss, model.partial[0], model.partial[1], 0, model.b, labels, order,
-                    stepStart, i0, i1, model.coefficient, model.c, model.sampleLoss, wk.scores, wk.grad);
+            lossAndCoefficients(model.loss, model.partial[0], model.partial[1], 0, model.b, labels, order, stepStart,
+                    i0, i1, model.coefficient, model.c, model.sampleLoss, wk);
+        }
+    }
+
+    /** {@link Products#lossAndCoefficients} by the kernels, or one sample at a time where {@link Tuning#vectorLoss} is off. */
+    private void lossAndCoefficients(Loss loss, float[][] first, float[][] second, int off, float[] b, int[] labels,
+                                     int[] order, int start, int i0, int i1, float coefficient, float[][] c,
+                                     double[] sampleLoss, Worker wk) {
+        if (vectorLoss) {
+            products.lossAndCoefficients(loss, first, second, off, b, labels, order, start, i0, i1, coefficient, c,
+                    sampleLoss, wk.scores, wk.grad);
+        } else {
+            Products.lossPerSample(loss, first, second, off, b, labels, order, start, i0, i1, coefficient, c,
+                    sampleLoss, wk.scores, wk.grad);
         }
     }
 
@@ -503,8 +523,8 @@ public final class CpuBackend implements Backend {
         int[] order = p.order();
         for (Model model : models) {
             products.scores(model.w, classes, d, rows, r0, r0 + i1 - i0, wk.s, wk.scratch);
-            products.lossAndCoefficients(model.loss, wk.s, null, i0, model.b, labels, order, stepStart, i0, i1,
-                    model.coefficient, model.c, model.sampleLoss, wk.scores, wk.grad);
+            lossAndCoefficients(model.loss, wk.s, null, i0, model.b, labels, order, stepStart, i0, i1,
+                    model.coefficient, model.c, model.sampleLoss, wk);
         }
     }
 
@@ -543,8 +563,8 @@ public final class CpuBackend implements Backend {
             for (int mi = 0; mi < count; mi++) {
                 Model model = models.get(mi);
                 products.scores(model.w, classes, d, wk.own, 0, m, wk.s, wk.scratch);
-                products.lossAndCoefficients(model.loss, wk.s, null, first, model.b, labels, rows, 0, first,
-                        first + m, 0, null, losses[mi], wk.scores, wk.grad);
+                lossAndCoefficients(model.loss, wk.s, null, first, model.b, labels, rows, 0, first, first + m, 0, null,
+                        losses[mi], wk);
                 for (int i = 0; i < m; i++) {
                     int y = labels[rows[first + i]];
                     for (int k = 0; k < classes; k++) {

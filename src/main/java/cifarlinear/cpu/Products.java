@@ -121,6 +121,13 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
     void lossAndCoefficients(Loss loss, float[][] first, float[][] second, int off, float[] b, int[] labels,
                              int[] order, int start, int i0, int i1, float coefficient, float[][] c,
                              double[] sampleLoss, double[] s, double[] g) {
+        lossPerSample(loss, first, second, off, b, labels, order, start, i0, i1, coefficient, c, sampleLoss, s, g);
+    }
+
+    /** {@link #lossAndCoefficients} one sample at a time, through {@link Loss#lossAndGradient}. */
+    static void lossPerSample(Loss loss, float[][] first, float[][] second, int off, float[] b, int[] labels,
+                              int[] order, int start, int i0, int i1, float coefficient, float[][] c,
+                              double[] sampleLoss, double[] s, double[] g) {
         int classes = s.length;
         for (int i = i0; i < i1; i++) {
             for (int k = 0; k < classes; k++) {

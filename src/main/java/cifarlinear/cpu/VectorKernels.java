@@ -178,8 +178,7 @@ final class VectorKernels extends Products {
         if (VectorLoss.applies(loss)) {
             i = VectorLoss.softmax(first, second, off, b, labels, order, start, i0, i1, coefficient, c, sampleLoss, g);
         }
-        super.lossAndCoefficients(loss, first, second, off, b, labels, order, start, i, i1, coefficient, c,
-                sampleLoss, s, g);
+        lossPerSample(loss, first, second, off, b, labels, order, start, i, i1, coefficient, c, sampleLoss, s, g);
     }
 
     /** Lane i takes lane i xor s (for s < L; the identity otherwise). */

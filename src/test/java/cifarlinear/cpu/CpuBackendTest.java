@@ -253,8 +253,8 @@ class CpuBackendTest {
         LinearModel start = LinearModel.initial(Loss.SOFTMAX, data.classNames(), s.stats(), 0.01, 5);
         float[][] w = new float[2][];
         for (int v = 0; v < 2; v++) {
-            try (CpuBackend backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true, v == 1,
-                    false)) {
+            try (CpuBackend backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
+                    new CpuBackend.Tuning(v == 1, false, true, true))) {
                 assertThat(backend.pixelUpdates()).isEqualTo(v == 1);
                 for (int e = 0; e < 2; e++) {
                     backend.trainEpoch(EpochPlan.draw(4, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
@@ -263,5 +263,28 @@ class CpuBackendTest {
             }
         }
         assertThat(w[1]).containsExactly(w[0]);
+    }
+
+    /** The loss by vectors of samples trains and evaluates as one sample at a time does, bit for bit. */
+    @ParameterizedTest
+    @CsvSource({"1, 37", "2, 100", "3, 64"})
+    void theLossByVectorsTrainsAsOneSampleAtATime(int threads, int batch) {
+        CifarData data = TestData.randomData(250, 40, 10, 12);
+        Splits s = Splits.of(data, 40, 1);
+        LinearModel start = LinearModel.initial(Loss.SOFTMAX, data.classNames(), s.stats(), 0.01, 5);
+        float[][] w = new float[2][];
+        double[] valLoss = new double[2];
+        for (int v = 0; v < 2; v++) {
+            try (CpuBackend backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
+                    new CpuBackend.Tuning(true, true, true, v == 0))) {
+                for (int e = 0; e < 2; e++) {
+                    backend.trainEpoch(EpochPlan.draw(4, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
+                }
+                w[v] = backend.snapshot(0).weights();
+                valLoss[v] = backend.evaluate(s.val()).getFirst().loss();
+            }
+        }
+        assertThat(w[0]).containsExactly(w[1]);
+        assertThat(valLoss[0]).isEqualTo(valLoss[1]);
     }
 }
