@@ -1,34 +1,37 @@
 #!/usr/bin/env bash
 # Epoch times of cifar-linear's CPU backend and of the NumPy loops in bench/numpy_baseline.py,
 # measured one after the other on the same machine and data, with the seed configuration
-# (softmax, batch 100, λ 0.1, η 0.01, flip 0.2, 49,000 training images).
+# (softmax, batch 100, λ 0.1, η 0.01, flip 0.2, 49,000 training images; the seed report also
+# used batch 50, which BATCH selects).
 #
-#   bench/cpu-vs-numpy.sh DATA [EPOCHS] [ROUNDS]
+#   bench/cpu-vs-numpy.sh DATA [EPOCHS] [ROUNDS] [BATCH]
 #
 # DATA is a folder or .zip of train/ and test/ image folders (the NumPy loader needs Pillow).
 # Each program runs ROUNDS times (default 2), alternating, so that a slow spell of a shared
-# machine hits both. Writes bench/results/cpu-vs-numpy.md: the machine, the commands and the
-# median epoch times (epochs 2..EPOCHS, so that start-up and compilation are left out), of all
-# rounds together and of each round alone.
+# machine hits both. Writes bench/results/cpu-vs-numpy.md (cpu-vs-numpy-batchBATCH.md for other
+# batches): the machine, the commands and the median epoch times (epochs 2..EPOCHS, so that
+# start-up and compilation are left out), of all rounds together and of each round alone.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-data="${1:?usage: bench/cpu-vs-numpy.sh DATA [EPOCHS] [ROUNDS]}"
+data="${1:?usage: bench/cpu-vs-numpy.sh DATA [EPOCHS] [ROUNDS] [BATCH]}"
 epochs="${2:-6}"
 rounds="${3:-2}"
-out="$here/bench/results/cpu-vs-numpy.md"
+batch="${4:-100}"
+out="$here/bench/results/cpu-vs-numpy$([[ $batch == 100 ]] || echo "-batch$batch").md"
 script=bench/cpu-vs-numpy.sh
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=bench/lib.sh
 source "$here/bench/lib.sh"
-if [[ ! "$epochs" =~ ^[1-9][0-9]*$ || "$epochs" -lt 2 || ! "$rounds" =~ ^[1-9][0-9]*$ ]]; then
-  echo "$script: EPOCHS must be a whole number of at least 2 (the first is left out) and ROUNDS at least 1, not '$epochs' and '$rounds'" >&2
+if [[ ! "$epochs" =~ ^[1-9][0-9]*$ || "$epochs" -lt 2 ]]; then
+  echo "$script: EPOCHS must be a whole number of at least 2 (the first is left out), not '$epochs'" >&2
   exit 1
 fi
+require_whole_numbers ROUNDS "$rounds" BATCH "$batch"
 
 cd "$here"
-java_cmd=(./cifar-linear train --data "$data" --epochs "$epochs" --no-progress --out)
-np_cmd() { echo python3 bench/numpy_baseline.py --version "$1" --data "$data" --epochs "$epochs"; }
+java_cmd=(./cifar-linear train --data "$data" --epochs "$epochs" --batch "$batch" --no-progress --out)
+np_cmd() { echo python3 bench/numpy_baseline.py --version "$1" --data "$data" --epochs "$epochs" --batch "$batch"; }
 for ((round = 1; round <= rounds; round++)); do
   echo "== round $round: ${java_cmd[*]} DIR" >&2
   rm -rf "$tmp/run"
@@ -56,12 +59,12 @@ mkdir -p "$(dirname "$out")"
 {
   echo "# CPU training epoch: cifar-linear against NumPy"
   echo
-  echo "Measured $(date -u +%Y-%m-%d) by \`bench/cpu-vs-numpy.sh $data $epochs $rounds\`, one program after the other."
+  echo "Measured $(date -u +%Y-%m-%d) by \`bench/cpu-vs-numpy.sh $data $epochs $rounds $batch\`, one program after the other."
   echo
   echo "- Machine: $(machine)"
   echo "- Java: $("$here/cifar-linear" --version | tail -n 1)"
   echo "- NumPy: $(python3 -c 'import numpy; print(numpy.__version__)'), BLAS: $(python3 -c 'import numpy; c=numpy.show_config(mode="dicts"); print(c["Build Dependencies"]["blas"]["name"], c["Build Dependencies"]["blas"]["version"])' 2>/dev/null || echo unknown)"
-  echo "- Configuration: softmax, batch 100, λ 0.1, η 0.01, flip 0.2, 49,000 training images; median over epochs 2..$epochs of $rounds runs each"
+  echo "- Configuration: softmax, batch $batch, λ 0.1, η 0.01, flip 0.2, 49,000 training images; median over epochs 2..$epochs of $rounds runs each"
   echo
   echo "| implementation | seconds per epoch | cifar-linear is faster by | test accuracy after $epochs epochs |"
   echo "|---|---:|---:|---:|"
