@@ -20,7 +20,8 @@ import java.util.function.BooleanSupplier;
  *   <li>a chunk of the batch's samples is gathered, flipped, shifted and normalized
  *       ({@link CpuKernels#gather}) once, then for each model its scores are computed
  *       ({@link Products#scores}) and from those each sample's loss and update coefficients
- *       c[k][i] = −(η/m) ∂ℓ_i/∂s_k ({@link Loss#lossAndGradient});</li>
+ *       c[k][i] = −(η/m) ∂ℓ_i/∂s_k ({@link Products#lossAndCoefficients}: {@link Loss#lossAndGradient},
+ *       a vector of samples at a time where the kernels can);</li>
  *   <li>the calling thread steps each model's b; then a chunk of W's columns is updated in every
  *       model ({@link Products#update}).</li>
  * </ol>
@@ -184,6 +185,7 @@ public final class CpuBackend implements Backend {
         static final Tuning DEFAULT = new Tuning(true, true, true, true);
     }
 
+    /** Models that train side by side, with the ways of {@code tuning} that are on. */
     CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
                Tuning tuning) {
         LinearModel first = initial.getFirst();
