@@ -22,9 +22,9 @@ final class VectorLoss {
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
     /** Samples at once. */
     static final int LANES = DOUBLES.length();
-    /** As many floats as {@link #DOUBLES} has lanes. */
-    private static final VectorSpecies<Float> FLOATS =
-            VectorSpecies.of(float.class, VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
+    /** As many floats as {@link #DOUBLES} has lanes; null below 4 lanes, where this class is not used. */
+    private static final VectorSpecies<Float> FLOATS = LANES >= 4
+            ? VectorSpecies.of(float.class, VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2)) : null;
     private static final double[] A = Loss.expTaylor();
     private static final long SHIFTER_BITS = Double.doubleToRawLongBits(Loss.SHIFTER);
 
