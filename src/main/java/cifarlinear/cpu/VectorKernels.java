@@ -166,7 +166,7 @@ final class VectorKernels extends Products {
 
     @Override
     double[] lossScratch(int classes) {
-        return new double[Math.max(classes, VectorLoss.scratchLength(classes))];
+        return new double[VectorLoss.scratchLength(classes)];
     }
 
     /** The softmax a vector of samples at a time ({@link VectorLoss}); the rest, and the sigmoid, one by one. */

@@ -36,7 +36,7 @@ final class VectorLoss {
         return loss == Loss.SOFTMAX && LANES >= 4;
     }
 
-    /** Length of the working memory {@code g} of {@link #softmax}. */
+    /** Length of the working memory {@code g} of {@link #softmax}: more than {@code classes}. */
     static int scratchLength(int classes) {
         return (classes + 2) * LANES;
     }
