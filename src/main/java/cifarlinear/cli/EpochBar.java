@@ -27,6 +27,11 @@ final class EpochBar {
         }
     }
 
+    /** Whether a bar is showing, which is when a {@link #message} shows. */
+    boolean showing() {
+        return bar != null;
+    }
+
     void message(String text) {
         if (bar != null) {
             bar.setExtraMessage(text);

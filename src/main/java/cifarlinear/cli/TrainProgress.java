@@ -52,7 +52,7 @@ final class TrainProgress implements Trainer.Listener {
         lossSum += batchLoss;
         lossCount++;
         bar.step(step);
-        if (step % 16 == 0 || step == steps - 1) {
+        if (bar.showing() && (step % 16 == 0 || step == steps - 1)) {
             bar.message(String.format(Locale.ROOT, "loss %.4f", lossSum / lossCount));
         }
     }

@@ -36,6 +36,8 @@ public final class WorkerPool implements AutoCloseable {
         boolean runSome(int part);
     }
 
+    /** Names of the worker threads: this, then the piece each one runs. */
+    static final String THREAD_NAME_PREFIX = "cifar-linear-cpu-";
     private static final long SPIN_NANOS = 200_000;
     private static final IdleWork NO_IDLE_WORK = part -> false;
 
@@ -62,7 +64,7 @@ public final class WorkerPool implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         for (int t = 0; t < workers.length; t++) {
             int part = t + 1;
-            workers[t] = Thread.ofPlatform().daemon().name("cifar-linear-cpu-" + part).unstarted(() -> work(part));
+            workers[t] = Thread.ofPlatform().daemon().name(THREAD_NAME_PREFIX + part).unstarted(() -> work(part));
             workers[t].start();
         }
     }

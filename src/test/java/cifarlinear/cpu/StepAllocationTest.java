@@ -114,7 +114,7 @@ class StepAllocationTest {
 
     private static Set<Long> poolThreads() {
         return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith("cifar-linear-cpu-"))
+                .filter(t -> t.getName().startsWith(WorkerPool.THREAD_NAME_PREFIX))
                 .map(Thread::threadId)
                 .collect(Collectors.toSet());
     }
