@@ -23,8 +23,9 @@
 //
 // Everything a step needs that changes from step to step (s, eta) is read from device memory,
 // so that one captured CUDA graph serves every step and every learning rate. Arithmetic that
-// the CPU backend does in float is done here in float with explicit round-to-nearest operations
-// (no contraction into FMAs), the per-sample losses and gradients in double, as there.
+// the CPU backend does in float is done here in float with explicit round-to-nearest operations,
+// the per-sample losses and gradients in double, as there; nothing is contracted into FMAs
+// (native/build.sh compiles with -fmad=false), but what the math library does inside exp and log.
 
 #define SIDE 32
 #define PLANE 1024

@@ -12,7 +12,7 @@ nvcc="${NVCC:-nvcc}"
 command -v "$nvcc" >/dev/null || { echo "native/build.sh: nvcc not found (set NVCC or put the CUDA toolkit's bin on the PATH)" >&2; exit 1; }
 sass=(75 80 86 89 90 100 120)
 ptx=75
-flags=(-O3 -std=c++17 --fatbin -Xptxas=-O3 -Xfatbin=-compress-all)
+flags=(-O3 -std=c++17 --fatbin -fmad=false -Xptxas=-O3 -Xfatbin=-compress-all)
 for a in "${sass[@]}"; do flags+=(-gencode "arch=compute_$a,code=sm_$a"); done
 flags+=(-gencode "arch=compute_$ptx,code=compute_$ptx")
 "$nvcc" "${flags[@]}" -o native/linear.fatbin kernels/linear.cu

@@ -118,7 +118,7 @@ final class ForeignBlas implements Blas {
         List<String> tried = new ArrayList<>();
         for (String candidate : candidates()) {
             try {
-                return new Library(candidate, SymbolLookup.libraryLookup(candidate, arena));
+                return new Library(candidate, open(candidate, arena));
             } catch (IllegalArgumentException e) {
                 tried.add(Path.of(candidate).getFileName().toString());
             }
@@ -126,6 +126,29 @@ final class ForeignBlas implements Blas {
         throw new GpuException("no cuBLAS 13 or 12 library found (looked for " + String.join(", ",
                 tried.stream().distinct().toList()) + " on the library path and in the CUDA install folders; "
                 + "set LD_LIBRARY_PATH to the CUDA lib64 folder)");
+    }
+
+    /**
+     * Opens a cuBLAS library, a name or a path. For a path, cuBLASLt (which cuBLAS needs) is loaded
+     * first from the same folder, when it is there: the loader looks for it only on the library path
+     * and in the linker cache, which need not name that folder.
+     *
+     * @throws IllegalArgumentException when it cannot be loaded
+     */
+    static SymbolLookup open(String candidate, Arena arena) {
+        Path path = Path.of(candidate);
+        String file = path.getFileName().toString();
+        if (path.getParent() != null && file.startsWith("libcublas.so")) {
+            Path lt = path.resolveSibling(file.replace("libcublas.so", "libcublasLt.so"));
+            if (Files.isRegularFile(lt)) {
+                try {
+                    SymbolLookup.libraryLookup(lt, arena);
+                } catch (IllegalArgumentException e) {
+                    // cuBLAS itself then fails to load, which is what is reported
+                }
+            }
+        }
+        return SymbolLookup.libraryLookup(candidate, arena);
     }
 
     /** Library names, then the same names in the usual install folders. */

@@ -193,6 +193,7 @@ public final class GpuBackend implements Backend {
                 }
                 models.add(new Model(model, (float) lambdas[m]));
             }
+            warmUpBlas();
         } catch (CudaException e) {
             gpu.close();
             throw gpu.failure("setting up", e);
@@ -202,9 +203,27 @@ public final class GpuBackend implements Backend {
         }
     }
 
+    /**
+     * One GEMM of each shape outside any capture, so that cuBLAS sets itself up (loads its kernels)
+     * before the first step is captured into a graph: S = W · 0, then W ← 1 · W + 0 · (0 Gᵀ), which
+     * leaves W as it is, bit for bit.
+     */
+    private void warmUpBlas() {
+        Model m = models.getFirst();
+        x.clear();
+        blas.sgemm(true, false, classes, batch, d, one.ptr, m.w.ptr, d, x.ptr, d, zero.ptr, m.sg.ptr, classes);
+        blas.sgemm(false, true, d, classes, batch, zero.ptr, x.ptr, d, m.sg.ptr, classes, one.ptr, m.w.ptr, d);
+        gpu.synchronize();
+    }
+
     @Override
     public String description() {
         return "gpu (" + gpu.device().name() + ")";
+    }
+
+    /** Why the steps are launched one by one although graphs were asked for (capture failed); null when they are not. */
+    String graphProblem() {
+        return graphProblem;
     }
 
     /** The lines {@code doctor} and verbose runs print: device, kernels, cuBLAS binding, graphs. */

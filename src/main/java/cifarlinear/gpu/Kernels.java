@@ -49,7 +49,8 @@ final class Kernels {
         biasStep = function("bias_step");
         evaluate = function("evaluate");
         fmaPeak = function("fma_peak");
-        loadedAs = describeLoad(record, gpu.device(), attribute(gather, CUfunction_attribute.CU_FUNC_ATTRIBUTE_BINARY_VERSION));
+        loadedAs = describeLoad(record, gpu.device(), attribute(gather, CUfunction_attribute.CU_FUNC_ATTRIBUTE_BINARY_VERSION),
+                attribute(gather, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PTX_VERSION));
     }
 
     /** The fatbin's bytes from the jar. */
@@ -78,23 +79,30 @@ final class Kernels {
     }
 
     /**
-     * Whether the driver took SASS compiled for this GPU or compiled the PTX at load time: SASS
-     * for sm_XY runs on GPUs of the same major version and a minor version at least Y.
+     * Whether the driver took SASS from the fatbin or compiled PTX at load time, from the loaded
+     * kernel's attributes: the SASS of sm_XY was built from compute_XY, so its PTX version equals
+     * its binary version; code the driver compiled keeps the older PTX version of its source. Where
+     * the driver reports no PTX version, from the record: SASS for sm_XY runs on GPUs of the same
+     * major version and a minor version at least Y.
      */
-    static String describeLoad(Properties record, Cuda.Device device, int binaryVersion) {
+    static String describeLoad(Properties record, Cuda.Device device, int binaryVersion, int ptxVersion) {
+        int cc = device.capabilityNumber();
+        String nvcc = " (built by nvcc " + record.getProperty("nvcc", "?") + ")";
+        if (ptxVersion > 0 && binaryVersion > 0) {
+            return ptxVersion == binaryVersion ? "SASS for sm_" + binaryVersion + nvcc
+                    : "PTX compute_" + ptxVersion + " compiled by the driver for sm_" + binaryVersion + nvcc;
+        }
         List<Integer> sass = new ArrayList<>();
         for (String s : record.getProperty("sass", "").split(",")) {
             if (!s.isBlank()) {
                 sass.add(Integer.parseInt(s.strip()));
             }
         }
-        int cc = device.capabilityNumber();
         int best = sass.stream().filter(a -> a / 10 == cc / 10 && a <= cc).max(Integer::compare).orElse(-1);
         if (best >= 0) {
-            return "SASS for sm_" + best + " (built by nvcc " + record.getProperty("nvcc", "?") + ")";
+            return "SASS for sm_" + best + nvcc;
         }
-        return "PTX compute_" + record.getProperty("ptx", "?") + " compiled by the driver for sm_" + cc
-                + " (binary version " + binaryVersion + ")";
+        return "PTX compute_" + record.getProperty("ptx", "?") + " compiled by the driver for sm_" + cc + nvcc;
     }
 
     /** How the kernels were loaded: SASS for this GPU, or PTX compiled by the driver. */

@@ -436,6 +436,10 @@ public final class SelfCheck {
             if (environment != null) {
                 environment.addAll(g.details());
             }
+            Result unused = graphs ? graphsNotUsed(g) : null;
+            if (unused != null) {
+                return unused;
+            }
         }
         try (Backend r = againstDirect ? new GpuBackend(start, lambdas, batch, false)
                 : new CpuBackend(start, lambdas, batch, Runtime.getRuntime().availableProcessors(), false)) {
@@ -472,19 +476,32 @@ public final class SelfCheck {
         float[][] etas = new float[1][plan.steps(batch)];
         Arrays.fill(etas[0], 0.02f);
         float[] whole;
-        try (Backend g = new GpuBackend(start, new double[] {0.1}, batch, true)) {
+        try (GpuBackend g = new GpuBackend(start, new double[] {0.1}, batch, true)) {
             g.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> false);
             whole = g.snapshot(0).weights();
+            Result unused = graphsNotUsed(g);
+            if (unused != null) {
+                return unused;
+            }
         }
-        try (Backend g = new GpuBackend(start, new double[] {0.1}, batch, true)) {
+        try (GpuBackend g = new GpuBackend(start, new double[] {0.1}, batch, true)) {
             int[] asked = {0};
             Backend.Progress first = g.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> ++asked[0] > 3);
             Backend.Progress rest = g.trainSteps(plan, etas, first.nextStep(), Backend.StepListener.NONE, () -> false);
+            Result unused = graphsNotUsed(g);
+            if (unused != null) {
+                return unused;
+            }
             boolean equal = Arrays.equals(whole, g.snapshot(0).weights());
             boolean complete = rest.nextStep() == plan.steps(batch) && first.nextStep() < plan.steps(batch);
             return new Result("", equal && complete, String.format(Locale.ROOT, "stopped at step %d of %d, %s",
                     first.nextStep(), plan.steps(batch), equal ? "bitwise equal" : "NOT equal"));
         }
+    }
+
+    /** A failed check where a backend that was to replay CUDA graphs launched its steps one by one; else null. */
+    private static Result graphsNotUsed(GpuBackend g) {
+        return g.graphProblem() == null ? null : new Result("", false, "CUDA graphs not used: " + g.graphProblem());
     }
 
     /** ‖a − b‖ / ‖b‖. */

@@ -1,8 +1,19 @@
 package cifarlinear.gpu;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -62,6 +73,45 @@ class BindingsTest {
             }
             assertThat(found.name()).contains("cublas");
             assertThat(found.lookup().find("cublasSgemm_v2")).isPresent();
+        }
+    }
+
+    /**
+     * A cuBLAS given as a path in a folder that is not on the library path loads although it needs
+     * cuBLASLt from that folder: two small libraries built here stand in for them.
+     */
+    @Test
+    void cublasByPathLoadsItsLtFromTheSameFolder(@TempDir Path dir) throws Throwable {
+        assumeThat(System.getProperty("os.name")).startsWith("Linux");
+        Path lt = dir.resolve("libcublasLt.so.99");
+        Path cublas = dir.resolve("libcublas.so.99");
+        Files.writeString(dir.resolve("lt.c"), "int cublasLtAnswer(void) { return 42; }\n");
+        Files.writeString(dir.resolve("cublas.c"),
+                "int cublasLtAnswer(void);\nint cublasSgemm_v2(void) { return cublasLtAnswer(); }\n");
+        assumeThat(cc(dir, "-shared", "-fPIC", "-Wl,-soname,libcublasLt.so.99", "-o", lt.toString(), "lt.c"))
+                .as("a C compiler").isTrue();
+        assertThat(cc(dir, "-shared", "-fPIC", "-o", cublas.toString(), "cublas.c", "-L" + dir, "-l:libcublasLt.so.99"))
+                .isTrue();
+        try (Arena arena = Arena.ofConfined()) {
+            assertThatThrownBy(() -> SymbolLookup.libraryLookup(cublas, arena))
+                    .as("without its Lt loaded first").isInstanceOf(IllegalArgumentException.class);
+            SymbolLookup lookup = ForeignBlas.open(cublas.toString(), arena);
+            MethodHandle sgemm = Linker.nativeLinker().downcallHandle(lookup.find("cublasSgemm_v2").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            assertThat((int) sgemm.invokeExact()).isEqualTo(42);
+        }
+    }
+
+    /** Runs the C compiler in {@code dir}; false when there is none or it fails. */
+    private static boolean cc(Path dir, String... args) throws InterruptedException {
+        List<String> command = new ArrayList<>(List.of("cc"));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor() == 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

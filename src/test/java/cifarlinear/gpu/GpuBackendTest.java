@@ -53,7 +53,7 @@ class GpuBackendTest {
     void threeEpochsStayWithinToleranceOfTheCpu() {
         Splits splits = Splits.of(DATA, 500, 2);
         int batch = 64;
-        try (Backend gpu = new GpuBackend(models(splits), new double[] {0.05}, batch, true);
+        try (GpuBackend gpu = new GpuBackend(models(splits), new double[] {0.05}, batch, true);
              Backend cpu = new CpuBackend(models(splits), new double[] {0.05}, batch, 2, false)) {
             for (int epoch = 0; epoch < 3; epoch++) {
                 EpochPlan plan = EpochPlan.draw(9, epoch, splits.train(), 0.3);
@@ -70,6 +70,7 @@ class GpuBackendTest {
                             org.assertj.core.data.Percentage.withPercentage(0.01));
                 }
             }
+            assertThat(gpu.graphProblem()).as("the steps ran as CUDA graphs").isNull();
             assertThat(SelfCheck.normError(gpu.snapshot(0).weights(), cpu.snapshot(0).weights())).isLessThan(1e-4);
             Evaluation ge = gpu.evaluate(splits.test()).getFirst();
             Evaluation ce = cpu.evaluate(splits.test()).getFirst();

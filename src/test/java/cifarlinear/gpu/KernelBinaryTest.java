@@ -42,11 +42,18 @@ class KernelBinaryTest {
         record.setProperty("sass", "75,80,86,89,90,100,120");
         record.setProperty("ptx", "75");
         record.setProperty("nvcc", "13.0.88");
-        assertThat(Kernels.describeLoad(record, device(9, 0), 90)).isEqualTo("SASS for sm_90 (built by nvcc 13.0.88)");
-        assertThat(Kernels.describeLoad(record, device(8, 7), 86)).startsWith("SASS for sm_86");
-        assertThat(Kernels.describeLoad(record, device(10, 3), 100)).startsWith("SASS for sm_100");
-        assertThat(Kernels.describeLoad(record, device(11, 0), 110))
-                .isEqualTo("PTX compute_75 compiled by the driver for sm_110 (binary version 110)");
+        // From the loaded kernel's binary and PTX versions.
+        assertThat(Kernels.describeLoad(record, device(9, 0), 90, 90)).isEqualTo("SASS for sm_90 (built by nvcc 13.0.88)");
+        assertThat(Kernels.describeLoad(record, device(8, 7), 86, 86)).startsWith("SASS for sm_86");
+        assertThat(Kernels.describeLoad(record, device(9, 0), 90, 75))
+                .isEqualTo("PTX compute_75 compiled by the driver for sm_90 (built by nvcc 13.0.88)");
+        assertThat(Kernels.describeLoad(record, device(11, 0), 110, 75))
+                .isEqualTo("PTX compute_75 compiled by the driver for sm_110 (built by nvcc 13.0.88)");
+        // Without a PTX version, from the record.
+        assertThat(Kernels.describeLoad(record, device(10, 3), 100, 0)).startsWith("SASS for sm_100");
+        assertThat(Kernels.describeLoad(record, device(8, 7), 0, 0)).startsWith("SASS for sm_86");
+        assertThat(Kernels.describeLoad(record, device(11, 0), 110, 0))
+                .isEqualTo("PTX compute_75 compiled by the driver for sm_110 (built by nvcc 13.0.88)");
     }
 
     private static Cuda.Device device(int major, int minor) {
