@@ -1,5 +1,7 @@
 package cifarlinear.cli;
 
+import cifarlinear.report.Figures;
+
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +14,15 @@ final class Report {
     }
 
     /** One line per class: name, accuracy and a bar. */
+    /** Says on {@code err}, in one line, why the figures were left out, where they were. */
+    static void figuresLeftOut(PrintWriter err) {
+        String why = Figures.unavailable();
+        if (why != null) {
+            err.println("note: figures left out: " + why);
+            err.flush();
+        }
+    }
+
     static void perClass(PrintWriter out, List<String> classes, double[] accuracy) {
         int width = classes.stream().mapToInt(String::length).max().orElse(5);
         for (int k = 0; k < classes.size(); k++) {

@@ -1,5 +1,6 @@
 package cifarlinear.cli;
 
+import cifarlinear.report.Figures;
 import cifarlinear.report.RunReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -23,7 +24,8 @@ public final class ReportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path report = RunReport.write(dir);
-        spec.commandLine().getOut().println("Wrote the figures and " + report);
+        spec.commandLine().getOut().println("Wrote " + (Figures.unavailable() == null ? "the figures and " : "") + report);
+        Report.figuresLeftOut(spec.commandLine().getErr());
         return 0;
     }
 }

@@ -192,6 +192,7 @@ public final class SweepCommand implements Callable<Integer> {
             }
         }
         writeTables(dir, ranked, results, best, bestTest, stdout);
+        Report.figuresLeftOut(spec.commandLine().getErr());
         String passes = noStack ? "one pass each" : groups.size() + " pass" + (groups.size() == 1 ? "" : "es");
         Path bestReport = dir.resolve("runs").resolve("01-" + best.name()).resolve(RunFolder.REPORT);
         if (grid.size() == 1) {
@@ -383,7 +384,7 @@ public final class SweepCommand implements Callable<Integer> {
         if (rows.size() > shown) {
             stdout.println("… " + (rows.size() - shown) + " more in " + dir.resolve("sweep.csv"));
         }
-        if (varying.size() == 2) {
+        if (varying.size() == 2 && Figures.unavailable() == null) {
             String xName = varying.get(0);
             String yName = varying.get(1);
             List<String> xs = ranked.stream().map(p -> p.varying().get(xName)).distinct().sorted(numeric()).toList();

@@ -11,6 +11,7 @@ import cifarlinear.train.RunFolder;
 import cifarlinear.train.Schedule;
 import cifarlinear.train.TrainConfig;
 import cifarlinear.train.Trainer;
+import cifarlinear.report.Figures;
 import cifarlinear.report.RunReport;
 import cifarlinear.util.Json;
 import picocli.CommandLine.Command;
@@ -193,6 +194,7 @@ public final class TrainCommand implements Callable<Integer> {
                 result.state().trainSeconds(), result.state().evalSeconds(), result.device());
         folder.writeResults(configJson, outcome);
         RunReport.write(dir);
+        Report.figuresLeftOut(spec.commandLine().getErr());
         printSummary(stdout, outcome, data.classNames(), dir, config);
         return 0;
     }
@@ -221,8 +223,9 @@ public final class TrainCommand implements Callable<Integer> {
         out.println("Per-class test accuracy:");
         Report.perClass(out, classes, r.test().perClassAccuracy());
         out.println();
-        out.println("Saved " + dir.resolve(RunFolder.MODEL) + "; the run's metrics, figures and report are in " + dir
-                + "/ (open " + dir.resolve(RunFolder.REPORT) + ")");
+        out.println("Saved " + dir.resolve(RunFolder.MODEL) + "; the run's metrics, "
+                + (Figures.unavailable() == null ? "figures " : "") + "and report are in " + dir + "/ (open "
+                + dir.resolve(RunFolder.REPORT) + ")");
         out.flush();
     }
 

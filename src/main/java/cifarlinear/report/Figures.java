@@ -42,7 +42,40 @@ public final class Figures {
     private static final Font BASE = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
     private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 16);
 
+    /** Why figures cannot be drawn here ("" where they can), once asked. */
+    private static String unavailable;
+
     private Figures() {
+    }
+
+    /**
+     * Why no figure can be drawn on this system, or null where they can: every figure has text,
+     * and Java draws text with the system's fonts, which a machine without fontconfig or any font
+     * (a bare container, say) does not have. Tried once, on a small image.
+     */
+    public static synchronized String unavailable() {
+        if (unavailable == null) {
+            unavailable = fontProblem();
+        }
+        return unavailable.isEmpty() ? null : unavailable;
+    }
+
+    private static String fontProblem() {
+        try {
+            Graphics2D g = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB).createGraphics();
+            try {
+                g.setFont(BASE);
+                g.drawString("Ag", 0, 8);
+                g.getFontMetrics().stringWidth("Ag");
+            } finally {
+                g.dispose();
+            }
+            return "";
+        } catch (RuntimeException | LinkageError | InternalError e) {
+            String message = String.valueOf(e.getMessage()).lines().findFirst().orElse("").strip();
+            return "no fonts to draw their text with (" + message + "); install fontconfig and a font, such as "
+                    + "DejaVu (the fonts-dejavu-core package)";
+        }
     }
 
     private static <T extends Styler> T style(T s) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The figures and {@code report.html} of a run folder, made from the files the run saved
@@ -68,21 +69,25 @@ public final class RunReport {
         List<String> classes = model.classNames();
 
         StringBuilder body = new StringBuilder();
+        String noFigures = Figures.unavailable();
+        if (noFigures != null) {
+            body.append("<p>The figures are left out: ").append(Html.escape(noFigures)).append(".</p>\n");
+        }
         body.append("<h2>Configuration</h2>\n").append(configTable(config));
         double lambda = ((Number) config.getOrDefault("lambda", 0)).doubleValue();
         body.append("<h2>Results</h2>\n").append(resultsTable(summary, lambda * model.weightNormSquared()));
 
         body.append("<h2>Training</h2>\n");
-        body.append(save(dir, LOSS, Figures.lossCurves(history), "Loss and cost per epoch", null));
-        body.append(save(dir, ACCURACY, Figures.accuracyCurves(history), "Accuracy per epoch", null));
+        body.append(save(dir, LOSS, () -> Figures.lossCurves(history), "Loss and cost per epoch", null));
+        body.append(save(dir, ACCURACY, () -> Figures.accuracyCurves(history), "Accuracy per epoch", null));
         double[] etas = etaPerStep(config);
         boolean log = Schedule.Kind.parse(String.valueOf(config.getOrDefault("schedule", "step"))) == Schedule.Kind.STEP
                 && etas[0] / etas[etas.length - 1] > 20;
-        body.append(save(dir, LEARNING_RATE, Figures.learningRate(etas, stepsPerEpoch(config), log),
+        body.append(save(dir, LEARNING_RATE, () -> Figures.learningRate(etas, stepsPerEpoch(config), log),
                 "Learning-rate schedule", log ? "Logarithmic scale." : null));
 
         body.append("<h2>What the model learned</h2>\n");
-        body.append(save(dir, WEIGHTS, Figures.weightImages("Weights of each class (W rows as images)", model),
+        body.append(save(dir, WEIGHTS, () -> Figures.weightImages("Weights of each class (W rows as images)", model),
                 "Class weight images", "Each row of W rescaled to 0–255 and shown as a 32×32 colour image, "
                         + "enlarged without smoothing."));
 
@@ -93,7 +98,7 @@ public final class RunReport {
                 JsonNode v = summary.path("per_class_test_accuracy").path(classes.get(k));
                 acc[k] = v.isNumber() ? v.asDouble() : Double.NaN;
             }
-            body.append(save(dir, PER_CLASS, Figures.perClassBars("Test accuracy per class", classes,
+            body.append(save(dir, PER_CLASS, () -> Figures.perClassBars("Test accuracy per class", classes,
                     List.of("test accuracy"), List.of(acc)), "Per-class test accuracy", null));
             long[] counts = new long[classes.size() * classes.size()];
             JsonNode rows = summary.path("test_confusion");
@@ -102,14 +107,14 @@ public final class RunReport {
                     counts[t * classes.size() + p] = rows.path(t).path(p).asLong();
                 }
             }
-            body.append(save(dir, CONFUSION, Figures.confusion(classes, counts), "Confusion matrix", null));
+            body.append(save(dir, CONFUSION, () -> Figures.confusion(classes, counts), "Confusion matrix", null));
             if (predictions.isPresent()) {
                 var pr = predictions.get();
                 boolean[] correct = new boolean[pr.labels().length];
                 for (int i = 0; i < correct.length; i++) {
                     correct[i] = pr.labels()[i] == pr.predicted()[i];
                 }
-                body.append(save(dir, PROBABILITY, Figures.trueClassProbability("Probability given to the true class",
+                body.append(save(dir, PROBABILITY, () -> Figures.trueClassProbability("Probability given to the true class",
                         List.of(""), List.of(pr.trueProbability()), List.of(correct)),
                         "Histograms of the probability given to the true class", "Test images the model classifies "
                                 + "correctly and incorrectly, each group as a share of its own size."));
@@ -122,7 +127,13 @@ public final class RunReport {
         return report;
     }
 
-    private static String save(Path dir, String name, byte[] png, String alt, String caption) throws IOException {
+    /** Writes a figure and returns its HTML; nothing where figures cannot be drawn here ({@link Figures#unavailable}). */
+    private static String save(Path dir, String name, Supplier<byte[]> figure, String alt, String caption)
+            throws IOException {
+        if (Figures.unavailable() != null) {
+            return "";
+        }
+        byte[] png = figure.get();
         AtomicFiles.write(dir.resolve(name), png);
         return Html.figure(png, alt, caption);
     }
