@@ -27,13 +27,13 @@ interface Blas extends AutoCloseable {
     }
 
     static Opened open(GpuContext gpu, DevicePtr workspace) {
-        String jcublasProblem;
-        try {
-            return new Opened(new JCublasBlas(gpu, workspace), null);
-        } catch (LinkageError e) {
-            jcublasProblem = Cuda.linkProblem(e);
-        } catch (jcuda.CudaException e) {
-            jcublasProblem = e.getMessage();
+        String jcublasProblem = JCublasBlas.loadProblem();
+        if (jcublasProblem == null) {
+            try {
+                return new Opened(new JCublasBlas(gpu, workspace), null);
+            } catch (jcuda.CudaException e) {
+                jcublasProblem = e.getMessage();
+            }
         }
         try {
             return new Opened(new ForeignBlas(gpu, workspace), jcublasProblem);

@@ -6,13 +6,16 @@ import jcuda.jcublas.cublasOperation;
 import jcuda.jcublas.cublasPointerMode;
 import jcuda.runtime.cudaStream_t;
 
-/** cuBLAS 12 through JCublas. Constructing it throws a LinkageError where JCublas's native library cannot load. */
+/** cuBLAS 12 through JCublas, where its native library loads ({@link #loadProblem}). */
 final class JCublasBlas implements Blas {
+    /** Why JCublas's native library did not load ("" when it did, null before the first try). */
+    private static String loadProblem;
+
     private final cublasHandle handle = new cublasHandle();
     private final String version;
 
+    /** Needs {@link #loadProblem} to be null. */
     JCublasBlas(GpuContext gpu, DevicePtr workspace) {
-        JCublas2.setExceptionsEnabled(true);
         JCublas2.cublasCreate(handle);
         try {
             JCublas2.cublasSetStream(handle, new cudaStream_t(gpu.stream()));
@@ -25,6 +28,23 @@ final class JCublasBlas implements Blas {
             JCublas2.cublasDestroy(handle);
             throw e;
         }
+    }
+
+    /**
+     * Why JCublas's native library cannot load here (such as "libcublas.so.12 not found"), or null
+     * where it loads. Tried once: after a failed try, the JVM answers every later one with a
+     * NoClassDefFoundError that no longer says why.
+     */
+    static synchronized String loadProblem() {
+        if (loadProblem == null) {
+            try {
+                JCublas2.setExceptionsEnabled(true);
+                loadProblem = "";
+            } catch (LinkageError e) {
+                loadProblem = Cuda.linkProblem(e);
+            }
+        }
+        return loadProblem.isEmpty() ? null : loadProblem;
     }
 
     @Override
