@@ -4,7 +4,8 @@
 #   2. the tests tagged gpu (and the rest of cifarlinear.gpu), when bench/pack-device.sh packed them;
 #   3. the seed configuration trained on the GPU and on the CPU (test accuracy, training time);
 #   4. cifar-linear bench on the GPU (batches 50, 100, 500, 1000, against the GPU's measured
-#      limits) with bench/torch_baseline.py on the same GPU as its --compare baseline.
+#      limits) with bench/torch_baseline.py on the same GPU as its --compare baseline, then again
+#      with the step's kernels launched one by one instead of step_head.
 # Everything goes into one results file, with the machine and the commands. Each step has a time
 # limit (STEP_SECONDS, 240 by default), and a failed step does not stop the ones after it; cifar-linear's
 # failures print their stack traces (CIFAR_LINEAR_DEBUG).
@@ -51,11 +52,17 @@ if [[ "$data" == *.tar.xz ]]; then
   data="$(find /tmp/cifar-linear-data -mindepth 1 -maxdepth 2 -type d -name train -printf '%h\n' | head -1)"
 fi
 
-cl=("$java_bin" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:ObjectAlignmentInBytes=64 -jar "$jar")
+jvm=("$java_bin" --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:ObjectAlignmentInBytes=64)
+# run [JVM_OPTION ...] -- ARGS...: cifar-linear ARGS, in a JVM with those options too.
 run() {
+  local opts=()
+  if [[ " $* " == *" -- "* ]]; then
+    while [[ "$1" != "--" ]]; do opts+=("$1"); shift; done
+    shift
+  fi
   echo
-  echo "\$ cifar-linear $*"
-  CIFAR_LINEAR_DEBUG=1 timeout "$limit" "${cl[@]}" "$@" 2>&1 | grep -v 'Using incubator modules'
+  echo "\$ ${opts[*]:+java ${opts[*]} … }cifar-linear $*"
+  CIFAR_LINEAR_DEBUG=1 timeout "$limit" "${jvm[@]}" "${opts[@]}" -jar "$jar" "$@" 2>&1 | grep -v 'Using incubator modules'
   local rc="${PIPESTATUS[0]}"
   (( rc == 0 )) || echo "(exit $rc$( (( rc == 124 )) && echo ", stopped after $limit s"))"
 }
@@ -91,5 +98,7 @@ gpu_tests() {
   run train --data "$data" --device cpu --out /tmp/cifar-linear-runs/cpu --force --no-progress
   run bench --data "$data" --device gpu \
     --compare "python3 bench/torch_baseline.py --device cuda --data $data --batch 100 --epochs 10"
+  # The same with the step's kernels one by one (gather, GEMM, activate, GEMM, bias_step), for comparison.
+  run -Dcifarlinear.gpu.separateKernels=true -- bench --data "$data" --device gpu
   echo '```'
 } | tee "$results"

@@ -228,3 +228,144 @@ extern "C" __global__ void fma_peak(float* out, int iterations, float a, float c
     }
     out[blockIdx.x * blockDim.x + threadIdx.x] = v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7;
 }
+
+#define HEAD_THREADS 256
+
+// grid (B), block (HEAD_THREADS), dynamic shared memory (D + K) floats: a whole step before the
+// update GEMM, in one launch. Block i takes row i of the batch:
+//   - X row i as gather writes it (gathered = 0), or read back from X (gathered = 1: a model
+//     after the first, on the batch the first one gathered);
+//   - its scores s_k = W_k · x (float sums, each warp a share of the classes);
+//   - as activate: G row i = dl/ds and the sample's loss (padding rows: zeros), and block 0
+//     writes alpha = -eta / m and beta = 1 - 2 eta lambda.
+// The last block to finish (counted in *done, which it sets back to 0) then does what bias_step
+// does: b += alpha * sum_i G[i] and stepLoss[s] in a fixed order, and moves the step counter on
+// when advance is set. Every block reads b before it is counted, so none sees the new b.
+extern "C" __global__ void step_head(int sigmoidLoss, int gathered, const signed char* __restrict__ u,
+                                     const int* __restrict__ order, const unsigned char* __restrict__ flip,
+                                     const signed char* __restrict__ dx, const signed char* __restrict__ dy, int* step,
+                                     int batch, const float* __restrict__ mean, const float* __restrict__ inv, float* X,
+                                     const float* __restrict__ W, int K, float* b, const int* __restrict__ labels,
+                                     const float* __restrict__ etas, float lambda, float* G, float* alpha,
+                                     float* beta, double* sampleLoss, double* stepLoss, unsigned int* done,
+                                     int advance) {
+    extern __shared__ float head[];
+    float* xs = head;        // D
+    float* scores = head + D; // K
+    __shared__ double partial[HEAD_THREADS];
+    __shared__ bool last;
+    int i = blockIdx.x;
+    int s = step[0];
+    int m = step_samples(step, batch);
+    float* xi = X + (size_t)i * D;
+    float* gi = G + (size_t)i * K;
+    if (i == 0 && threadIdx.x == 0) {
+        float eta = etas[s];
+        *alpha = __fdiv_rn(-eta, (float)m);
+        *beta = __fsub_rn(1.0f, __fmul_rn(__fmul_rn(2.0f, eta), lambda));
+    }
+    if (i >= m) {
+        for (int j = threadIdx.x; j < D; j += blockDim.x) {
+            if (!gathered) {
+                xi[j] = 0.0f;
+            }
+        }
+        for (int k = threadIdx.x; k < K; k += blockDim.x) {
+            gi[k] = 0.0f;
+        }
+        if (threadIdx.x == 0) {
+            sampleLoss[i] = 0;
+        }
+    } else {
+        if (gathered) {
+            for (int j = threadIdx.x; j < D; j += blockDim.x) {
+                xs[j] = xi[j];
+            }
+        } else {
+            int p = s * batch + i;
+            const signed char* ui = u + (size_t)order[p] * D;
+            bool mirrored = flip != nullptr && flip[p] != 0;
+            int sx = dx != nullptr ? dx[p] : 0;
+            int sy = dy != nullptr ? dy[p] : 0;
+            for (int j = threadIdx.x; j < D; j += blockDim.x) {
+                int r = j % PLANE / SIDE - sy;
+                int c = j % SIDE - sx;
+                float v = 0.0f;
+                if (r >= 0 && r < SIDE && c >= 0 && c < SIDE) {
+                    int src = j / PLANE * PLANE + r * SIDE + (mirrored ? SIDE - 1 - c : c);
+                    v = __fmul_rn(__fsub_rn((float)ui[src], mean[src]), inv[src]);
+                }
+                xs[j] = v;
+                xi[j] = v;
+            }
+        }
+        __syncthreads();
+        int lane = threadIdx.x % 32;
+        int warp = threadIdx.x / 32;
+        int warps = blockDim.x / 32;
+        for (int k = warp; k < K; k += warps) {
+            const float* wk = W + (size_t)k * D;
+            float sum = 0.0f;
+            for (int j = lane; j < D; j += 32) {
+                sum = __fmaf_rn(wk[j], xs[j], sum);
+            }
+            for (int o = 16; o > 0; o /= 2) {
+                sum += __shfl_down_sync(0xffffffffu, sum, o);
+            }
+            if (lane == 0) {
+                scores[k] = sum;
+            }
+        }
+        __syncthreads();
+        if (threadIdx.x == 0) {
+            int y = labels[order[s * batch + i]];
+            sampleLoss[i] = sample_loss(sigmoidLoss, scores, b, K, y, gi);
+        }
+    }
+    // Count this block in once its writes are visible to the others; the last one goes on.
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        last = atomicAdd(done, 1u) == gridDim.x - 1;
+    }
+    __syncthreads();
+    if (!last) {
+        return;
+    }
+    __threadfence();
+    int lane = threadIdx.x % 32;
+    int warp = threadIdx.x / 32;
+    int warps = blockDim.x / 32;
+    double a = (double)__ldcg(alpha);
+    for (int k = warp; k < K; k += warps) {
+        double sum = 0;
+        for (int r = lane; r < m; r += 32) {
+            sum += __ldcg(G + (size_t)r * K + k);
+        }
+        for (int o = 16; o > 0; o /= 2) {
+            sum += __shfl_down_sync(0xffffffffu, sum, o);
+        }
+        if (lane == 0) {
+            b[k] = (float)((double)b[k] + a * sum);
+        }
+    }
+    double loss = 0;
+    for (int r = threadIdx.x; r < m; r += blockDim.x) {
+        loss += __ldcg(sampleLoss + r);
+    }
+    partial[threadIdx.x] = loss;
+    __syncthreads();
+    for (int half = blockDim.x / 2; half > 0; half /= 2) {
+        if (threadIdx.x < half) {
+            partial[threadIdx.x] += partial[threadIdx.x + half];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        stepLoss[s] = partial[0];
+        *done = 0;
+        if (advance) {
+            step[0] = s + 1;
+        }
+    }
+}

@@ -51,6 +51,11 @@ public final class GpuBackend implements Backend {
     static final int CHUNK = 16;
     /** Images per evaluation pass. */
     static final int EVAL_ROWS = 2048;
+    /**
+     * Set (-Dcifarlinear.gpu.separateKernels=true), a step runs gather, S = X Wᵀ, activate and
+     * bias_step one by one instead of {@code step_head}: for comparing the two on a GPU.
+     */
+    static final String SEPARATE_KERNELS = "cifarlinear.gpu.separateKernels";
 
     private final GpuContext gpu;
     private final Kernels kernels;
@@ -63,6 +68,7 @@ public final class GpuBackend implements Backend {
     private final List<Model> models = new ArrayList<>();
     private final Map<Dataset, Resident> resident = new IdentityHashMap<>();
     private final boolean graphs;
+    private final boolean separateKernels = Boolean.getBoolean(SEPARATE_KERNELS);
 
     private final GpuContext.Buffer mean;
     private final GpuContext.Buffer inv;
@@ -72,6 +78,7 @@ public final class GpuBackend implements Backend {
     private final GpuContext.Buffer one;
     private final GpuContext.Buffer zero;
     private final GpuContext.Buffer sampleLoss;
+    private final GpuContext.Buffer done;
     private final GpuContext.Buffer predicted;
     private final GpuContext.Buffer trueProb;
     private final GpuContext.HostBuffer stepHost;
@@ -181,6 +188,8 @@ public final class GpuBackend implements Backend {
             zero = gpu.allocate(4, "0");
             zero.upload(Pointer.to(new float[] {0}), 4);
             sampleLoss = gpu.allocate(8L * rows, "the sample losses");
+            done = gpu.allocate(4, "the step's block counter");
+            done.clear();
             predicted = gpu.allocate(4L * rows, "the predictions");
             trueProb = gpu.allocate(4L * rows, "the probabilities");
             stepHost = gpu.allocateHost(8, "the step counter");
@@ -235,6 +244,7 @@ public final class GpuBackend implements Backend {
                 + (jcublasProblem == null ? "" : "; JCublas did not load: " + jcublasProblem));
         out.add("CUDA graphs: " + (!graphs ? "off" : graphProblem == null ? "on, " + CHUNK + " steps per graph"
                 : "off (" + graphProblem + ")"));
+        out.add("steps: " + (separateKernels ? "gather, GEMM, activate, GEMM, bias_step" : "step_head, GEMM"));
         return out;
     }
 
@@ -355,8 +365,27 @@ public final class GpuBackend implements Backend {
         step.uploadAsync(stepHost, 8);
     }
 
-    /** Enqueues one step on the stream (recorded into a graph while capturing). */
+    /**
+     * Enqueues one step on the stream (recorded into a graph while capturing): per model,
+     * {@code step_head} (the first model's also gathers the batch), then the update GEMM.
+     */
     private void enqueueStep(Resident data, boolean shifts) {
+        if (separateKernels) {
+            enqueueSeparateKernels(data, shifts);
+            return;
+        }
+        for (int i = 0; i < models.size(); i++) {
+            Model m = models.get(i);
+            kernels.stepHead(m.loss == Loss.SIGMOID, i > 0, data.u().ptr, order.ptr, flip.ptr,
+                    shifts ? dx.ptr : DevicePtr.NULL, shifts ? dy.ptr : DevicePtr.NULL, step.ptr, batch, mean.ptr,
+                    inv.ptr, x.ptr, m.w.ptr, classes, m.b.ptr, data.labels().ptr, m.etas.ptr, m.lambda, m.sg.ptr,
+                    m.alpha.ptr, m.beta.ptr, sampleLoss.ptr, m.stepLoss.ptr, done.ptr, i == models.size() - 1);
+            blas.sgemm(false, true, d, classes, batch, m.alpha.ptr, x.ptr, d, m.sg.ptr, classes, m.beta.ptr, m.w.ptr, d);
+        }
+    }
+
+    /** {@link #enqueueStep} with the kernels one by one: the gather, then per model S = X Wᵀ, activate, the update GEMM, bias_step. */
+    private void enqueueSeparateKernels(Resident data, boolean shifts) {
         kernels.gather(data.u().ptr, order.ptr, flip.ptr, shifts ? dx.ptr : DevicePtr.NULL,
                 shifts ? dy.ptr : DevicePtr.NULL, step.ptr, batch, mean.ptr, inv.ptr, x.ptr);
         for (int i = 0; i < models.size(); i++) {

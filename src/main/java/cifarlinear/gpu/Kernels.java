@@ -1,5 +1,6 @@
 package cifarlinear.gpu;
 
+import cifarlinear.data.Dataset;
 import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
@@ -25,6 +26,7 @@ final class Kernels {
     static final int GATHER_THREADS = 256;
     static final int SAMPLE_THREADS = 128;
     static final int BIAS_THREADS = 256;
+    static final int HEAD_THREADS = 256;
 
     private final GpuContext gpu;
     private final CUmodule module = new CUmodule();
@@ -33,6 +35,7 @@ final class Kernels {
     private final CUfunction biasStep;
     private final CUfunction evaluate;
     private final CUfunction fmaPeak;
+    private final CUfunction stepHead;
     private final String loadedAs;
 
     Kernels(GpuContext gpu) {
@@ -49,6 +52,7 @@ final class Kernels {
         biasStep = function("bias_step");
         evaluate = function("evaluate");
         fmaPeak = function("fma_peak");
+        stepHead = function("step_head");
         loadedAs = describeLoad(record, gpu.device(), attribute(gather, CUfunction_attribute.CU_FUNC_ATTRIBUTE_BINARY_VERSION),
                 attribute(gather, CUfunction_attribute.CU_FUNC_ATTRIBUTE_PTX_VERSION));
     }
@@ -151,6 +155,15 @@ final class Kernels {
                 batch, classes, sampleLoss, predicted, trueProb);
     }
 
+    void stepHead(boolean sigmoid, boolean gathered, DevicePtr u, DevicePtr order, DevicePtr flip, DevicePtr dx,
+                  DevicePtr dy, DevicePtr step, int batch, DevicePtr mean, DevicePtr inv, DevicePtr x, DevicePtr w,
+                  int classes, DevicePtr b, DevicePtr labels, DevicePtr etas, float lambda, DevicePtr g, DevicePtr alpha,
+                  DevicePtr beta, DevicePtr sampleLoss, DevicePtr stepLoss, DevicePtr done, boolean advance) {
+        launchWithShared(stepHead, batch, HEAD_THREADS, 4 * (Dataset.DIM + classes), sigmoid ? 1 : 0, gathered ? 1 : 0, u, order,
+                flip, dx, dy, step, batch, mean, inv, x, w, classes, b, labels, etas, lambda, g, alpha, beta, sampleLoss,
+                stepLoss, done, advance ? 1 : 0);
+    }
+
     /** 8 chains × {@code iterations} FMAs in each of {@code blocks} × 256 threads. */
     void fmaPeak(DevicePtr out, int blocks, int iterations) {
         launch(fmaPeak, blocks, 256, out, iterations, 0.999f, 0.001f);
@@ -161,6 +174,11 @@ final class Kernels {
     }
 
     private void launch(CUfunction f, int grid, int block, Object... args) {
+        launchWithShared(f, grid, block, 0, args);
+    }
+
+    /** A launch with {@code sharedBytes} of dynamic shared memory per block. */
+    private void launchWithShared(CUfunction f, int grid, int block, int sharedBytes, Object... args) {
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             params[i] = switch (args[i]) {
@@ -170,6 +188,6 @@ final class Kernels {
                 default -> throw new IllegalArgumentException("kernel argument " + args[i]);
             };
         }
-        JCudaDriver.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, gpu.stream(), Pointer.to(params), null);
+        JCudaDriver.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, sharedBytes, gpu.stream(), Pointer.to(params), null);
     }
 }

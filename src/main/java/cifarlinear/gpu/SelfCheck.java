@@ -238,7 +238,96 @@ public final class SelfCheck {
             for (Loss loss : Loss.values()) {
                 activateAndBias(loss, gLabels, gOrder, gs, x, gx, w, m);
             }
+            for (Loss loss : Loss.values()) {
+                stepHead(loss, gu, gLabels, gOrder, gFlip, gDx, gDy, gMean, gInv, gw, w, want, m);
+            }
             evaluate(gLabels, gOrder);
+        }
+
+        /**
+         * step_head, which training runs in place of gather, S = X Wᵀ, activate and bias_step: its X
+         * as the gather's (exactly), its G and losses from the scores of that X (in double), α and
+         * β exactly, b and the step loss as bias_step makes them from its G, the counter moved on and
+         * its block count back at 0, padding rows zero.
+         */
+        void stepHead(Loss loss, GpuContext.Buffer gu, GpuContext.Buffer gLabels, GpuContext.Buffer gOrder,
+                      GpuContext.Buffer gFlip, GpuContext.Buffer gDx, GpuContext.Buffer gDy, GpuContext.Buffer gMean,
+                      GpuContext.Buffer gInv, GpuContext.Buffer gw, float[] w, double[] wantX, int m) {
+            float[] b = new float[K];
+            for (int k = 0; k < K; k++) {
+                b[k] = (float) (rng.nextGaussian() * 0.01);
+            }
+            float eta = 0.02f;
+            float lambda = 0.1f;
+            GpuContext.Buffer x = gpu.allocate(4L * B * D, "X");
+            GpuContext.Buffer g = gpu.allocate(4L * B * K, "G");
+            GpuContext.Buffer gb = upload(b);
+            GpuContext.Buffer etas = upload(new float[] {0.05f, eta});
+            GpuContext.Buffer alpha = gpu.allocate(4, "α");
+            GpuContext.Buffer beta = gpu.allocate(4, "β");
+            GpuContext.Buffer sampleLoss = gpu.allocate(8L * B, "losses");
+            GpuContext.Buffer stepLoss = gpu.allocate(16, "step losses");
+            GpuContext.Buffer done = upload(new int[] {0});
+            GpuContext.Buffer localStep = upload(new int[] {1, N});
+            // Poison what the kernel must write, padding rows included.
+            float[] nan = new float[B * D];
+            Arrays.fill(nan, Float.NaN);
+            x.upload(Pointer.to(nan), 4L * B * D);
+            g.upload(Pointer.to(nan), 4L * B * K);
+            kernels.stepHead(loss == Loss.SIGMOID, false, gu.ptr, gOrder.ptr, gFlip.ptr, gDx.ptr, gDy.ptr, localStep.ptr,
+                    B, gMean.ptr, gInv.ptr, x.ptr, gw.ptr, K, gb.ptr, gLabels.ptr, etas.ptr, lambda, g.ptr, alpha.ptr,
+                    beta.ptr, sampleLoss.ptr, stepLoss.ptr, done.ptr, true);
+            float[] gx = floats(x, B * D);
+            float[] gg = floats(g, B * K);
+            double[] sl = doubles(sampleLoss, B);
+            float a = floats(alpha, 1)[0];
+            float be = floats(beta, 1)[0];
+            float[] nb = floats(gb, K);
+            double stepLossValue = doubles(stepLoss, 2)[1];
+            int next = ints(localStep, 1)[0];
+            int count = ints(done, 1)[0];
+
+            double[] wantG = new double[m * K];
+            double[] wantLoss = new double[m];
+            double[] sc = new double[K];
+            double[] grad = new double[K];
+            double lossSum = 0;
+            for (int i = 0; i < m; i++) {
+                for (int k = 0; k < K; k++) {
+                    double dot = 0;
+                    for (int j = 0; j < D; j++) {
+                        dot += (double) gx[i * D + j] * w[k * D + j];
+                    }
+                    sc[k] = dot + b[k];
+                }
+                wantLoss[i] = loss.lossAndGradient(sc, labels[order[B + i]], grad);
+                for (int k = 0; k < K; k++) {
+                    wantG[i * K + k] = grad[k];
+                }
+                lossSum += sl[i];
+            }
+            float[] db = new float[K];
+            double[] wantDb = new double[K];
+            for (int k = 0; k < K; k++) {
+                double sum = 0;
+                for (int i = 0; i < m; i++) {
+                    sum += gg[i * K + k];
+                }
+                db[k] = nb[k] - b[k];
+                wantDb[k] = (double) a * sum;
+            }
+            double error = Math.max(relativeError(Arrays.copyOf(gx, m * D), wantX),
+                    Math.max(relativeError(Arrays.copyOf(gg, m * K), wantG),
+                            relativeError(toFloat(Arrays.copyOf(sl, m)), wantLoss)));
+            error = Math.max(error, Math.max(relativeError(db, wantDb),
+                    Math.abs(stepLossValue - lossSum) / Math.max(1e-30, Math.abs(lossSum))));
+            boolean padded = zero(gx, m * D, B * D) && zero(gg, m * K, B * K) && zero(sl, m, B);
+            boolean scalars = a == -eta / m && be == 1.0f - 2.0f * eta * lambda;
+            out.add(compare("step_head (" + loss.id() + ": X, G, losses, α, β, b, step loss)", error,
+                    ", padding rows " + (padded ? "zero" : "NOT zero") + ", α β " + (scalars ? "exact" : "differ")
+                            + ", counter " + (next == 2 ? "advanced" : "NOT advanced (" + next + ")")
+                            + (count == 0 ? "" : ", block count left at " + count),
+                    padded && scalars && next == 2 && count == 0));
         }
 
         /** activate, then the update GEMM and bias_step on its output. */
