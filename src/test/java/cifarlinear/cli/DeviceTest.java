@@ -82,7 +82,8 @@ class DeviceTest {
         assertThat(gpu.out()).contains("on gpu (");
         CliRun auto = train("auto", dir.resolve("auto"));
         assertThat(auto.exitCode()).as(auto.err()).isZero();
-        assertThat(auto.err()).isEmpty();
+        // Nothing to say about the device (a machine without fonts adds its note on the figures).
+        assertThat(auto.err().lines().filter(l -> !l.startsWith("note: figures left out: "))).isEmpty();
         assertThat(auto.out()).contains("on gpu (");
     }
 }
