@@ -5,7 +5,7 @@
 #   3. the seed configuration trained on the GPU and on the CPU (test accuracy, training time);
 #   4. cifar-linear bench on the GPU (batches 50, 100, 500, 1000, against the GPU's measured
 #      limits) with bench/torch_baseline.py on the same GPU as its --compare baseline, then again
-#      with the step's kernels launched one by one instead of step_head.
+#      with the other ways of launching a step (-Dcifarlinear.gpu.step=head or separate).
 # Everything goes into one results file, with the machine and the commands. Each step has a time
 # limit (STEP_SECONDS, 240 by default), and a failed step does not stop the ones after it; cifar-linear's
 # failures print their stack traces (CIFAR_LINEAR_DEBUG).
@@ -98,7 +98,10 @@ gpu_tests() {
   run train --data "$data" --device cpu --out /tmp/cifar-linear-runs/cpu --force --no-progress
   run bench --data "$data" --device gpu \
     --compare "python3 bench/torch_baseline.py --device cuda --data $data --batch 100 --epochs 10"
-  # The same with the step's kernels one by one (gather, GEMM, activate, GEMM, bias_step), for comparison.
-  run -Dcifarlinear.gpu.separateKernels=true -- bench --data "$data" --device gpu
+  # The other ways of launching a step, for comparison: step_head doing the bias in its last block
+  # (checked by doctor too), and the kernels one by one (gather, GEMM, activate, GEMM, bias_step).
+  run -Dcifarlinear.gpu.step=head -- doctor --require-gpu
+  run -Dcifarlinear.gpu.step=head -- bench --data "$data" --device gpu
+  run -Dcifarlinear.gpu.step=separate -- bench --data "$data" --device gpu
   echo '```'
 } | tee "$results"

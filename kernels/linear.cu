@@ -230,17 +230,59 @@ extern "C" __global__ void fma_peak(float* out, int iterations, float a, float c
 }
 
 #define HEAD_THREADS 256
+#define HEAD_CLASSES 10
 
-// grid (B), block (HEAD_THREADS), dynamic shared memory (D + K) floats: a whole step before the
+// The loss of one sample and dl/ds into g, as sample_loss, with the classes spread over the lanes
+// of one warp (k = lane, lane + 32, ...): sums and maxima are warp reductions, so their order
+// differs from sample_loss's. Returns the loss in every lane.
+__device__ double warp_sample_loss(int sigmoidLoss, const float* scores, const float* __restrict__ b, int K, int y,
+                                   float* g) {
+    int lane = threadIdx.x % 32;
+    if (!sigmoidLoss) {
+        double max = -INFINITY;
+        for (int k = lane; k < K; k += 32) {
+            max = fmax(max, (double)__fadd_rn(scores[k], b[k]));
+        }
+        for (int o = 16; o > 0; o /= 2) {
+            max = fmax(max, __shfl_xor_sync(0xffffffffu, max, o));
+        }
+        double sum = 0;
+        for (int k = lane; k < K; k += 32) {
+            sum += exp((double)__fadd_rn(scores[k], b[k]) - max);
+        }
+        for (int o = 16; o > 0; o /= 2) {
+            sum += __shfl_xor_sync(0xffffffffu, sum, o);
+        }
+        for (int k = lane; k < K; k += 32) {
+            g[k] = (float)(exp((double)__fadd_rn(scores[k], b[k]) - max) / sum - (k == y ? 1.0 : 0.0));
+        }
+        return log(sum) - ((double)__fadd_rn(scores[y], b[y]) - max);
+    }
+    double loss = 0;
+    for (int k = lane; k < K; k += 32) {
+        double s = (double)__fadd_rn(scores[k], b[k]);
+        double yk = k == y ? 1.0 : 0.0;
+        loss += softplus(s) - yk * s;
+        g[k] = (float)((sigmoid(s) - yk) / K);
+    }
+    for (int o = 16; o > 0; o /= 2) {
+        loss += __shfl_xor_sync(0xffffffffu, loss, o);
+    }
+    return loss / K;
+}
+
+// grid (B), block (HEAD_THREADS: its loops assume it), dynamic shared memory (D + K) floats: a whole step before the
 // update GEMM, in one launch. Block i takes row i of the batch:
 //   - X row i as gather writes it (gathered = 0), or read back from X (gathered = 1: a model
 //     after the first, on the batch the first one gathered);
-//   - its scores s_k = W_k · x (float sums, each warp a share of the classes);
-//   - as activate: G row i = dl/ds and the sample's loss (padding rows: zeros), and block 0
+//   - its scores s_k = W_k · x (float sums: each thread over its 12 features for ten classes at a
+//     time, then the block's);
+//   - as activate, on one warp: G row i = dl/ds and the sample's loss (padding rows: zeros), and block 0
 //     writes alpha = -eta / m and beta = 1 - 2 eta lambda.
-// The last block to finish (counted in *done, which it sets back to 0) then does what bias_step
-// does: b += alpha * sum_i G[i] and stepLoss[s] in a fixed order, and moves the step counter on
-// when advance is set. Every block reads b before it is counted, so none sees the new b.
+// With reduce set, the last block to finish (counted in *done, which it sets back to 0) then does
+// what bias_step does: b += alpha * sum_i G[i] and stepLoss[s] in the same order, and moves the
+// step counter on when advance is set. Every block reads b before it is counted, so none sees the
+// new b. Without it, bias_step does that after this kernel (advance is then not used).
 extern "C" __global__ void step_head(int sigmoidLoss, int gathered, const signed char* __restrict__ u,
                                      const int* __restrict__ order, const unsigned char* __restrict__ flip,
                                      const signed char* __restrict__ dx, const signed char* __restrict__ dy, int* step,
@@ -248,11 +290,12 @@ extern "C" __global__ void step_head(int sigmoidLoss, int gathered, const signed
                                      const float* __restrict__ W, int K, float* b, const int* __restrict__ labels,
                                      const float* __restrict__ etas, float lambda, float* G, float* alpha,
                                      float* beta, double* sampleLoss, double* stepLoss, unsigned int* done,
-                                     int advance) {
+                                     int reduce, int advance) {
     extern __shared__ float head[];
     float* xs = head;        // D
     float* scores = head + D; // K
     __shared__ double partial[HEAD_THREADS];
+    __shared__ float warpSums[HEAD_THREADS / 32][HEAD_CLASSES];
     __shared__ bool last;
     int i = blockIdx.x;
     int s = step[0];
@@ -277,17 +320,22 @@ extern "C" __global__ void step_head(int sigmoidLoss, int gathered, const signed
             sampleLoss[i] = 0;
         }
     } else {
+        // The label is read now, so that its two dependent loads are done when the loss needs it.
+        int row = order[s * batch + i];
+        int y = labels[row];
         if (gathered) {
-            for (int j = threadIdx.x; j < D; j += blockDim.x) {
+#pragma unroll
+            for (int j = threadIdx.x; j < D; j += HEAD_THREADS) {
                 xs[j] = xi[j];
             }
         } else {
             int p = s * batch + i;
-            const signed char* ui = u + (size_t)order[p] * D;
+            const signed char* ui = u + (size_t)row * D;
             bool mirrored = flip != nullptr && flip[p] != 0;
             int sx = dx != nullptr ? dx[p] : 0;
             int sy = dy != nullptr ? dy[p] : 0;
-            for (int j = threadIdx.x; j < D; j += blockDim.x) {
+#pragma unroll
+            for (int j = threadIdx.x; j < D; j += HEAD_THREADS) {
                 int r = j % PLANE / SIDE - sy;
                 int c = j % SIDE - sx;
                 float v = 0.0f;
@@ -302,25 +350,51 @@ extern "C" __global__ void step_head(int sigmoidLoss, int gathered, const signed
         __syncthreads();
         int lane = threadIdx.x % 32;
         int warp = threadIdx.x / 32;
-        int warps = blockDim.x / 32;
-        for (int k = warp; k < K; k += warps) {
-            const float* wk = W + (size_t)k * D;
-            float sum = 0.0f;
-            for (int j = lane; j < D; j += 32) {
-                sum = __fmaf_rn(wk[j], xs[j], sum);
+        for (int k0 = 0; k0 < K; k0 += HEAD_CLASSES) {
+            float acc[HEAD_CLASSES];
+#pragma unroll
+            for (int c = 0; c < HEAD_CLASSES; c++) {
+                acc[c] = 0.0f;
             }
-            for (int o = 16; o > 0; o /= 2) {
-                sum += __shfl_down_sync(0xffffffffu, sum, o);
+#pragma unroll
+            for (int j = threadIdx.x; j < D; j += HEAD_THREADS) {
+                float v = xs[j];
+#pragma unroll
+                for (int c = 0; c < HEAD_CLASSES; c++) {
+                    if (k0 + c < K) {
+                        acc[c] = __fmaf_rn(W[(size_t)(k0 + c) * D + j], v, acc[c]);
+                    }
+                }
             }
+#pragma unroll
+            for (int c = 0; c < HEAD_CLASSES; c++) {
+                float v = acc[c];
+                for (int o = 16; o > 0; o /= 2) {
+                    v += __shfl_down_sync(0xffffffffu, v, o);
+                }
+                if (lane == 0) {
+                    warpSums[warp][c] = v;
+                }
+            }
+            __syncthreads();
+            if (threadIdx.x < HEAD_CLASSES && k0 + threadIdx.x < K) {
+                float v = 0.0f;
+                for (int w = 0; w < HEAD_THREADS / 32; w++) {
+                    v += warpSums[w][threadIdx.x];
+                }
+                scores[k0 + threadIdx.x] = v;
+            }
+            __syncthreads();
+        }
+        if (warp == 0) {
+            double loss = warp_sample_loss(sigmoidLoss, scores, b, K, y, gi);
             if (lane == 0) {
-                scores[k] = sum;
+                sampleLoss[i] = loss;
             }
         }
-        __syncthreads();
-        if (threadIdx.x == 0) {
-            int y = labels[order[s * batch + i]];
-            sampleLoss[i] = sample_loss(sigmoidLoss, scores, b, K, y, gi);
-        }
+    }
+    if (!reduce) {
+        return;
     }
     // Count this block in once its writes are visible to the others; the last one goes on.
     __threadfence();
@@ -338,8 +412,20 @@ extern "C" __global__ void step_head(int sigmoidLoss, int gathered, const signed
     int warps = blockDim.x / 32;
     double a = (double)__ldcg(alpha);
     for (int k = warp; k < K; k += warps) {
+        // The rows in the order of bias_step, four loads at a time before their additions.
         double sum = 0;
-        for (int r = lane; r < m; r += 32) {
+        int r = lane;
+        for (; r + 96 < m; r += 128) {
+            float g0 = __ldcg(G + (size_t)r * K + k);
+            float g1 = __ldcg(G + (size_t)(r + 32) * K + k);
+            float g2 = __ldcg(G + (size_t)(r + 64) * K + k);
+            float g3 = __ldcg(G + (size_t)(r + 96) * K + k);
+            sum += g0;
+            sum += g1;
+            sum += g2;
+            sum += g3;
+        }
+        for (; r < m; r += 32) {
             sum += __ldcg(G + (size_t)r * K + k);
         }
         for (int o = 16; o > 0; o /= 2) {

@@ -14,6 +14,7 @@ import cifarlinear.perf.Limits;
 import cifarlinear.perf.MachineLimits;
 import cifarlinear.perf.TrainingBench;
 import cifarlinear.train.Backend;
+import cifarlinear.train.EpochPlan;
 import cifarlinear.util.AtomicFiles;
 import cifarlinear.util.Json;
 import picocli.CommandLine.Command;
@@ -86,6 +87,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + "'epoch N seconds S' lines, is compared with this program's at batch 100.")
     String compare;
 
+    /** Launches per graph when timing the GPU's kernels one by one. */
+    private static final int KERNEL_REPEATS = 64;
+
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -118,6 +122,7 @@ public final class BenchCommand implements Callable<Integer> {
         }
         Splits splits = Splits.of(data, val, 1);
         List<TrainingBench.Row> rows = new ArrayList<>();
+        Map<Integer, Map<String, Double>> kernelTimes = new LinkedHashMap<>();
         Limits limits = null;
         for (int b : batches) {
             LinearModel model = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 1);
@@ -136,6 +141,19 @@ public final class BenchCommand implements Callable<Integer> {
                         r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
                         100 * r.bandwidthFraction());
                 out.flush();
+                if (backend instanceof GpuBackend gpu) {
+                    kernelTimes.put(b, gpu.kernelTimes(EpochPlan.draw(1, 0, splits.train(), 0.2), KERNEL_REPEATS));
+                }
+            }
+        }
+        if (!kernelTimes.isEmpty()) {
+            out.println();
+            out.printf("Where a GPU step goes, µs (each kernel %d times in one CUDA graph; training runs step_head and "
+                    + "the update GEMM, the others are the same work in separate kernels):%n", KERNEL_REPEATS);
+            for (Map.Entry<Integer, Map<String, Double>> e : kernelTimes.entrySet()) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "batch %5d:", e.getKey()));
+                e.getValue().forEach((name, us) -> line.append(String.format(Locale.ROOT, "  %s %.1f", name, us)));
+                out.println(line);
             }
         }
         List<Map<String, Object>> productRows = new ArrayList<>();

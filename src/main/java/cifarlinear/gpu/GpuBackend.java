@@ -1,5 +1,6 @@
 package cifarlinear.gpu;
 
+import cifarlinear.UserError;
 import cifarlinear.data.Dataset;
 import cifarlinear.data.Subset;
 import cifarlinear.model.LinearModel;
@@ -12,6 +13,7 @@ import jcuda.Pointer;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUstream;
 import jcuda.driver.CUstreamCaptureMode;
 import jcuda.driver.JCudaDriver;
 
@@ -25,16 +27,18 @@ import java.util.function.BooleanSupplier;
 /**
  * Training on an NVIDIA GPU. The images live on the GPU as bytes, uploaded once per data set;
  * per epoch only the order, the flip bits (and shifts) and the learning rates go up, and only the
- * per-step losses come back. A step is
+ * per-step losses come back. A step is, per model:
  * <ol>
- *   <li>{@code gather}: the batch X (B × d) from the resident bytes, flipped, shifted and normalized,
- *       padding rows zero;</li>
- *   <li>per model, cuBLAS S = X Wᵀ (B × K), {@code activate}: S + b → G = ∂ℓ/∂s in place and the
- *       step's α = −η/m, β = 1 − 2ηλ into device memory, cuBLAS W ← β W + α Gᵀ X, and
- *       {@code bias_step}: b ← b + α Gᵀ1 and the step's loss;</li>
+ *   <li>{@code step_head}, one block per row of the batch: the row of X (B × d) from the resident
+ *       bytes, flipped, shifted and normalized (the first model only; padding rows zero), its
+ *       scores W x + b, G = ∂ℓ/∂s and its loss, and the step's α = −η/m, β = 1 − 2ηλ into device
+ *       memory;</li>
+ *   <li>cuBLAS W ← β W + α Gᵀ X and, beside it on a second stream, {@code bias_step}: b ← b + α Gᵀ1
+ *       and the step's loss ({@link StepKernels} names the other ways, for comparison);</li>
  * </ol>
  * with the step index, η and the GEMM scalars read from device memory, so a run of steps is
- * captured once as a CUDA graph and replayed for every chunk of every epoch.
+ * captured once as a CUDA graph and replayed for every chunk of every epoch. Evaluation runs
+ * {@code gather}, cuBLAS S = X Wᵀ and {@code evaluate}.
  *
  * <p>Steps are queued {@link #CHUNK} at a time: {@code stop} is asked before each chunk, and the
  * listener hears of a chunk's steps once the next chunk is queued, so a stop lands on a chunk
@@ -51,11 +55,32 @@ public final class GpuBackend implements Backend {
     static final int CHUNK = 16;
     /** Images per evaluation pass. */
     static final int EVAL_ROWS = 2048;
+    /** The system property that chooses how a step is launched ({@link StepKernels}), to compare them on a GPU. */
+    static final String STEP_KERNELS = "cifarlinear.gpu.step";
+
     /**
-     * Set (-Dcifarlinear.gpu.separateKernels=true), a step runs gather, S = X Wᵀ, activate and
-     * bias_step one by one instead of {@code step_head}: for comparing the two on a GPU.
+     * How a step is launched. By default {@link #BRANCHES}, the fastest on an H200 at every batch
+     * size measured (50 to 1000: 12 to 42 µs a step, against 16 to 49 for {@link #HEAD} and 28 to 56
+     * for {@link #SEPARATE}; bench/results/gpu-check.md).
      */
-    static final String SEPARATE_KERNELS = "cifarlinear.gpu.separateKernels";
+    enum StepKernels {
+        /** step_head without the bias; then bias_step on a second stream beside the update GEMM. */
+        BRANCHES,
+        /** step_head, its last block doing the bias and step loss; then the update GEMM. */
+        HEAD,
+        /** gather, S = X Wᵀ, activate, the update GEMM and bias_step, one after the other. */
+        SEPARATE;
+
+        static StepKernels chosen() {
+            String v = System.getProperty(STEP_KERNELS, "branches");
+            for (StepKernels k : values()) {
+                if (k.name().equalsIgnoreCase(v)) {
+                    return k;
+                }
+            }
+            throw UserError.usage("-D" + STEP_KERNELS + " must be branches, head or separate, not '" + v + "'");
+        }
+    }
 
     private final GpuContext gpu;
     private final Kernels kernels;
@@ -68,7 +93,10 @@ public final class GpuBackend implements Backend {
     private final List<Model> models = new ArrayList<>();
     private final Map<Dataset, Resident> resident = new IdentityHashMap<>();
     private final boolean graphs;
-    private final boolean separateKernels = Boolean.getBoolean(SEPARATE_KERNELS);
+    private final StepKernels stepKernels = StepKernels.chosen();
+    private CUstream side;
+    private CUevent fork;
+    private CUevent join;
 
     private final GpuContext.Buffer mean;
     private final GpuContext.Buffer inv;
@@ -190,6 +218,11 @@ public final class GpuBackend implements Backend {
             sampleLoss = gpu.allocate(8L * rows, "the sample losses");
             done = gpu.allocate(4, "the step's block counter");
             done.clear();
+            if (stepKernels == StepKernels.BRANCHES) {
+                side = gpu.sideStream();
+                fork = gpu.event(false);
+                join = gpu.event(false);
+            }
             predicted = gpu.allocate(4L * rows, "the predictions");
             trueProb = gpu.allocate(4L * rows, "the probabilities");
             stepHost = gpu.allocateHost(8, "the step counter");
@@ -244,7 +277,11 @@ public final class GpuBackend implements Backend {
                 + (jcublasProblem == null ? "" : "; JCublas did not load: " + jcublasProblem));
         out.add("CUDA graphs: " + (!graphs ? "off" : graphProblem == null ? "on, " + CHUNK + " steps per graph"
                 : "off (" + graphProblem + ")"));
-        out.add("steps: " + (separateKernels ? "gather, GEMM, activate, GEMM, bias_step" : "step_head, GEMM"));
+        out.add("steps: " + switch (stepKernels) {
+            case HEAD -> "step_head, update GEMM";
+            case BRANCHES -> "step_head, then update GEMM beside bias_step";
+            case SEPARATE -> "gather, S GEMM, activate, update GEMM, bias_step";
+        });
         return out;
     }
 
@@ -370,17 +407,30 @@ public final class GpuBackend implements Backend {
      * {@code step_head} (the first model's also gathers the batch), then the update GEMM.
      */
     private void enqueueStep(Resident data, boolean shifts) {
-        if (separateKernels) {
+        if (stepKernels == StepKernels.SEPARATE) {
             enqueueSeparateKernels(data, shifts);
             return;
         }
+        boolean branches = stepKernels == StepKernels.BRANCHES;
         for (int i = 0; i < models.size(); i++) {
             Model m = models.get(i);
+            boolean lastModel = i == models.size() - 1;
             kernels.stepHead(m.loss == Loss.SIGMOID, i > 0, data.u().ptr, order.ptr, flip.ptr,
                     shifts ? dx.ptr : DevicePtr.NULL, shifts ? dy.ptr : DevicePtr.NULL, step.ptr, batch, mean.ptr,
                     inv.ptr, x.ptr, m.w.ptr, classes, m.b.ptr, data.labels().ptr, m.etas.ptr, m.lambda, m.sg.ptr,
-                    m.alpha.ptr, m.beta.ptr, sampleLoss.ptr, m.stepLoss.ptr, done.ptr, i == models.size() - 1);
+                    m.alpha.ptr, m.beta.ptr, sampleLoss.ptr, m.stepLoss.ptr, done.ptr, !branches, lastModel);
+            if (branches) {
+                // bias_step reads what step_head wrote, as the GEMM does; the next kernel waits for both.
+                JCudaDriver.cuEventRecord(fork, gpu.stream());
+                JCudaDriver.cuStreamWaitEvent(side, fork, 0);
+                kernels.biasStep(side, m.sg.ptr, m.b.ptr, m.alpha.ptr, sampleLoss.ptr, step.ptr, batch, classes,
+                        m.stepLoss.ptr, lastModel);
+                JCudaDriver.cuEventRecord(join, side);
+            }
             blas.sgemm(false, true, d, classes, batch, m.alpha.ptr, x.ptr, d, m.sg.ptr, classes, m.beta.ptr, m.w.ptr, d);
+            if (branches) {
+                JCudaDriver.cuStreamWaitEvent(gpu.stream(), join, 0);
+            }
         }
     }
 
@@ -397,6 +447,102 @@ public final class GpuBackend implements Backend {
             kernels.biasStep(m.sg.ptr, m.b.ptr, m.alpha.ptr, sampleLoss.ptr, step.ptr, batch, classes, m.stepLoss.ptr,
                     i == models.size() - 1);
         }
+    }
+
+    /**
+     * Where a step's time goes: each kernel of a step, and a whole step as training runs it, on
+     * the first model and the first steps of {@code plan}, in µs. A kernel is captured {@code
+     * repeats} times into one CUDA graph and the graph's replay timed with events, so that the time
+     * includes what a kernel costs in a graph besides its own work; the whole step is a replay of a
+     * graph of {@link #CHUNK} steps. Moves the weights (the steps are real ones).
+     */
+    public Map<String, Double> kernelTimes(EpochPlan plan, int repeats) {
+        gpu.makeCurrent();
+        try {
+            int n = plan.size();
+            int steps = plan.steps(batch);
+            Resident data = resident(plan.data());
+            ensureCapacity(n, steps);
+            float[][] etas = new float[models.size()][steps];
+            for (float[] e : etas) {
+                java.util.Arrays.fill(e, 1e-4f);
+            }
+            stage(plan, etas, 0, steps);
+            boolean shifts = plan.dx() != null;
+            DevicePtr dxp = shifts ? dx.ptr : DevicePtr.NULL;
+            DevicePtr dyp = shifts ? dy.ptr : DevicePtr.NULL;
+            Model m = models.getFirst();
+            boolean sigmoid = m.loss == Loss.SIGMOID;
+            Map<String, Runnable> launches = new java.util.LinkedHashMap<>();
+            launches.put("step_head", () -> kernels.stepHead(sigmoid, false, data.u().ptr, order.ptr, flip.ptr, dxp, dyp,
+                    step.ptr, batch, mean.ptr, inv.ptr, x.ptr, m.w.ptr, classes, m.b.ptr, data.labels().ptr, m.etas.ptr,
+                    m.lambda, m.sg.ptr, m.alpha.ptr, m.beta.ptr, sampleLoss.ptr, m.stepLoss.ptr, done.ptr, true, false));
+            launches.put("step_head without its bias", () -> kernels.stepHead(sigmoid, false, data.u().ptr, order.ptr,
+                    flip.ptr, dxp, dyp, step.ptr, batch, mean.ptr, inv.ptr, x.ptr, m.w.ptr, classes, m.b.ptr,
+                    data.labels().ptr, m.etas.ptr, m.lambda, m.sg.ptr, m.alpha.ptr, m.beta.ptr, sampleLoss.ptr,
+                    m.stepLoss.ptr, done.ptr, false, false));
+            launches.put("update GEMM", () -> blas.sgemm(false, true, d, classes, batch, m.alpha.ptr, x.ptr, d, m.sg.ptr,
+                    classes, m.beta.ptr, m.w.ptr, d));
+            launches.put("gather", () -> kernels.gather(data.u().ptr, order.ptr, flip.ptr, dxp, dyp, step.ptr, batch,
+                    mean.ptr, inv.ptr, x.ptr));
+            launches.put("S GEMM", () -> blas.sgemm(true, false, classes, batch, d, one.ptr, m.w.ptr, d, x.ptr, d,
+                    zero.ptr, m.sg.ptr, classes));
+            launches.put("activate", () -> kernels.activate(sigmoid, m.sg.ptr, m.b.ptr, data.labels().ptr, order.ptr,
+                    step.ptr, batch, classes, m.etas.ptr, m.lambda, m.alpha.ptr, m.beta.ptr, sampleLoss.ptr));
+            launches.put("bias_step", () -> kernels.biasStep(m.sg.ptr, m.b.ptr, m.alpha.ptr, sampleLoss.ptr, step.ptr,
+                    batch, classes, m.stepLoss.ptr, false));
+            Map<String, Double> out = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, Runnable> e : launches.entrySet()) {
+                out.put(e.getKey(), replayMicros(e.getValue(), repeats) / repeats);
+            }
+            if (graphs && steps >= 2 * CHUNK) {
+                Captured graph = graphs(data, shifts);
+                if (graph != null) {
+                    stepHost.buffer.putInt(0, 0).putInt(4, n);
+                    step.uploadAsync(stepHost, 8);
+                    out.put("a whole step", replayMicros(graph.chunk()) / CHUNK);
+                }
+            }
+            gpu.synchronize();
+            return out;
+        } catch (CudaException e) {
+            throw gpu.failure("timing the kernels", e);
+        }
+    }
+
+    /** Captures {@code repeats} launches into a graph and returns the µs of its second replay. */
+    private double replayMicros(Runnable launch, int repeats) {
+        CUgraph graph = new CUgraph();
+        JCudaDriver.cuStreamBeginCapture(gpu.stream(), CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        try {
+            for (int r = 0; r < repeats; r++) {
+                launch.run();
+            }
+        } finally {
+            JCudaDriver.cuStreamEndCapture(gpu.stream(), graph);
+        }
+        CUgraphExec exec = new CUgraphExec();
+        try {
+            JCudaDriver.cuGraphInstantiate(exec, graph, 0);
+            return replayMicros(exec);
+        } finally {
+            JCudaDriver.cuGraphExecDestroy(exec);
+            JCudaDriver.cuGraphDestroy(graph);
+        }
+    }
+
+    /** µs of the second of two replays of a graph, timed with events. */
+    private double replayMicros(CUgraphExec exec) {
+        CUevent start = gpu.event(true);
+        CUevent end = gpu.event(true);
+        JCudaDriver.cuGraphLaunch(exec, gpu.stream());
+        JCudaDriver.cuEventRecord(start, gpu.stream());
+        JCudaDriver.cuGraphLaunch(exec, gpu.stream());
+        JCudaDriver.cuEventRecord(end, gpu.stream());
+        JCudaDriver.cuEventSynchronize(end);
+        float[] ms = new float[1];
+        JCudaDriver.cuEventElapsedTime(ms, start, end);
+        return 1000.0 * ms[0];
     }
 
     /** The captured graphs for this data set and plan kind, capturing them when needed; null when capture fails. */

@@ -89,6 +89,14 @@ final class GpuContext implements AutoCloseable {
         owned.add(release);
     }
 
+    /** Another non-blocking stream, destroyed with the context: work that may run beside the main stream's. */
+    CUstream sideStream() {
+        CUstream s = new CUstream();
+        JCudaDriver.cuStreamCreate(s, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        owned.add(() -> JCudaDriver.cuStreamDestroy(s));
+        return s;
+    }
+
     CUevent event(boolean timing) {
         CUevent e = new CUevent();
         JCudaDriver.cuEventCreate(e, timing ? CUevent_flags.CU_EVENT_DEFAULT : CUevent_flags.CU_EVENT_DISABLE_TIMING);

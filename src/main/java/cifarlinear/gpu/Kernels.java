@@ -6,6 +6,7 @@ import jcuda.Pointer;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUfunction_attribute;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
 import jcuda.driver.JCudaDriver;
 
 import java.io.IOException;
@@ -149,19 +150,28 @@ final class Kernels {
         launch(biasStep, 1, BIAS_THREADS, g, b, alpha, sampleLoss, step, batch, classes, stepLoss, advance ? 1 : 0);
     }
 
+    /** {@link #biasStep} on another stream. */
+    void biasStep(CUstream stream, DevicePtr g, DevicePtr b, DevicePtr alpha, DevicePtr sampleLoss, DevicePtr step,
+                  int batch, int classes, DevicePtr stepLoss, boolean advance) {
+        launchOn(stream, biasStep, 1, BIAS_THREADS, 0, g, b, alpha, sampleLoss, step, batch, classes, stepLoss,
+                advance ? 1 : 0);
+    }
+
     void evaluate(boolean sigmoid, DevicePtr s, DevicePtr b, DevicePtr labels, DevicePtr order, DevicePtr step,
                   int batch, int classes, DevicePtr sampleLoss, DevicePtr predicted, DevicePtr trueProb) {
         launch(evaluate, blocks(batch, SAMPLE_THREADS), SAMPLE_THREADS, sigmoid ? 1 : 0, s, b, labels, order, step,
                 batch, classes, sampleLoss, predicted, trueProb);
     }
 
+    /** step_head; with {@code reduce} false, without the bias and step loss of its last block (bias_step's work). */
     void stepHead(boolean sigmoid, boolean gathered, DevicePtr u, DevicePtr order, DevicePtr flip, DevicePtr dx,
                   DevicePtr dy, DevicePtr step, int batch, DevicePtr mean, DevicePtr inv, DevicePtr x, DevicePtr w,
                   int classes, DevicePtr b, DevicePtr labels, DevicePtr etas, float lambda, DevicePtr g, DevicePtr alpha,
-                  DevicePtr beta, DevicePtr sampleLoss, DevicePtr stepLoss, DevicePtr done, boolean advance) {
-        launchWithShared(stepHead, batch, HEAD_THREADS, 4 * (Dataset.DIM + classes), sigmoid ? 1 : 0, gathered ? 1 : 0, u, order,
-                flip, dx, dy, step, batch, mean, inv, x, w, classes, b, labels, etas, lambda, g, alpha, beta, sampleLoss,
-                stepLoss, done, advance ? 1 : 0);
+                  DevicePtr beta, DevicePtr sampleLoss, DevicePtr stepLoss, DevicePtr done, boolean reduce,
+                  boolean advance) {
+        launchOn(gpu.stream(), stepHead, batch, HEAD_THREADS, 4 * (Dataset.DIM + classes), sigmoid ? 1 : 0,
+                gathered ? 1 : 0, u, order, flip, dx, dy, step, batch, mean, inv, x, w, classes, b, labels, etas, lambda, g,
+                alpha, beta, sampleLoss, stepLoss, done, reduce ? 1 : 0, advance ? 1 : 0);
     }
 
     /** 8 chains × {@code iterations} FMAs in each of {@code blocks} × 256 threads. */
@@ -174,11 +184,11 @@ final class Kernels {
     }
 
     private void launch(CUfunction f, int grid, int block, Object... args) {
-        launchWithShared(f, grid, block, 0, args);
+        launchOn(gpu.stream(), f, grid, block, 0, args);
     }
 
-    /** A launch with {@code sharedBytes} of dynamic shared memory per block. */
-    private void launchWithShared(CUfunction f, int grid, int block, int sharedBytes, Object... args) {
+    /** A launch on {@code stream} with {@code sharedBytes} of dynamic shared memory per block. */
+    private void launchOn(CUstream stream, CUfunction f, int grid, int block, int sharedBytes, Object... args) {
         Pointer[] params = new Pointer[args.length];
         for (int i = 0; i < args.length; i++) {
             params[i] = switch (args[i]) {
@@ -188,6 +198,6 @@ final class Kernels {
                 default -> throw new IllegalArgumentException("kernel argument " + args[i]);
             };
         }
-        JCudaDriver.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, sharedBytes, gpu.stream(), Pointer.to(params), null);
+        JCudaDriver.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, sharedBytes, stream, Pointer.to(params), null);
     }
 }

@@ -276,7 +276,7 @@ public final class SelfCheck {
             g.upload(Pointer.to(nan), 4L * B * K);
             kernels.stepHead(loss == Loss.SIGMOID, false, gu.ptr, gOrder.ptr, gFlip.ptr, gDx.ptr, gDy.ptr, localStep.ptr,
                     B, gMean.ptr, gInv.ptr, x.ptr, gw.ptr, K, gb.ptr, gLabels.ptr, etas.ptr, lambda, g.ptr, alpha.ptr,
-                    beta.ptr, sampleLoss.ptr, stepLoss.ptr, done.ptr, true);
+                    beta.ptr, sampleLoss.ptr, stepLoss.ptr, done.ptr, true, true);
             float[] gx = floats(x, B * D);
             float[] gg = floats(g, B * K);
             double[] sl = doubles(sampleLoss, B);
