@@ -60,7 +60,7 @@ public final class GpuBackend implements Backend {
 
     /**
      * How a step is launched. By default {@link #BRANCHES}, the fastest on an H200 at every batch
-     * size measured (50 to 1000: 12 to 42 µs a step, against 16 to 49 for {@link #HEAD} and 28 to 56
+     * size measured (50 to 1000: 12 to 42 µs a step, against 16 to 49 for {@link #HEAD} and 28 to 55
      * for {@link #SEPARATE}; bench/results/gpu-check.md).
      */
     enum StepKernels {
