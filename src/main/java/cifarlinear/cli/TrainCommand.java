@@ -223,9 +223,9 @@ public final class TrainCommand implements Callable<Integer> {
         out.println("Per-class test accuracy:");
         Report.perClass(out, classes, r.test().perClassAccuracy());
         out.println();
-        out.println("Saved " + dir.resolve(RunFolder.MODEL) + "; the run's metrics, "
-                + (Figures.unavailable() == null ? "figures " : "") + "and report are in " + dir + "/ (open "
-                + dir.resolve(RunFolder.REPORT) + ")");
+        out.println("Saved " + dir.resolve(RunFolder.MODEL) + "; the run's "
+                + (Figures.unavailable() == null ? "metrics, figures and report" : "metrics and report") + " are in "
+                + dir + "/ (open " + dir.resolve(RunFolder.REPORT) + ")");
         out.flush();
     }
 
