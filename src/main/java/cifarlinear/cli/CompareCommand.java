@@ -190,11 +190,7 @@ public final class CompareCommand implements Callable<Integer> {
         String md = table(configs, names, tests);
         AtomicFiles.writeString(dir.resolve("compare.md"), md);
         List<double[]> perClass = tests.stream().map(Evaluation::perClassAccuracy).toList();
-        String noFigures = Figures.unavailable();
-        StringBuilder html = new StringBuilder();
-        if (noFigures != null) {
-            html.append("<p>The figures are left out: ").append(Html.escape(noFigures)).append(".</p>\n");
-        }
+        StringBuilder html = new StringBuilder(Html.figuresLeftOut());
         html.append("<h2>Results</h2>\n").append(markdownTableToHtml(md));
         html.append("<h2>Per-class test accuracy</h2>\n");
         List<List<String>> rows = new ArrayList<>();
@@ -209,7 +205,7 @@ public final class CompareCommand implements Callable<Integer> {
             rows.add(row);
         }
         html.append(Html.table(rows));
-        if (noFigures == null) {
+        if (Figures.unavailable() == null) {
             figures(dir, names, r, classes, tests, perClass, html);
         }
         AtomicFiles.writeString(dir.resolve("compare.html"), Html.page("Softmax against sigmoid",

@@ -35,6 +35,12 @@ public final class Html {
         return b.toString();
     }
 
+    /** A paragraph saying why the figures were left out ({@link Figures#unavailable}); "" where they were not. */
+    public static String figuresLeftOut() {
+        String why = Figures.unavailable();
+        return why == null ? "" : "<p>The figures are left out: " + escape(why) + ".</p>\n";
+    }
+
     public static String figure(byte[] png, String alt, String caption) {
         return "<figure><img alt=\"" + escape(alt) + "\" src=\"data:image/png;base64,"
                 + Base64.getEncoder().encodeToString(png) + "\">" + (caption == null ? ""

@@ -69,10 +69,7 @@ public final class RunReport {
         List<String> classes = model.classNames();
 
         StringBuilder body = new StringBuilder();
-        String noFigures = Figures.unavailable();
-        if (noFigures != null) {
-            body.append("<p>The figures are left out: ").append(Html.escape(noFigures)).append(".</p>\n");
-        }
+        body.append(Html.figuresLeftOut());
         body.append("<h2>Configuration</h2>\n").append(configTable(config));
         double lambda = ((Number) config.getOrDefault("lambda", 0)).doubleValue();
         body.append("<h2>Results</h2>\n").append(resultsTable(summary, lambda * model.weightNormSquared()));
