@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The softmax loss and update coefficients of a step a vector of samples at a time, against one
-# sample at a time: the kernels alone (JMH's KernelBenchmarks.softmax, batch 100, ten classes, with
-# the Vector API kernels and with the plain ones, and softmaxJdkExp, one sample at a time with the
-# JDK's Math.exp, as steps computed them before), then whole training epochs on two threads by
-# halves as pairs of epochs in one JVM (cifarlinear.cpu.EpochPairs, seed configuration, 49,000
-# synthetic images), the two ways taking turns.
+# The loss and update coefficients of a step a vector of samples at a time, against one sample at a
+# time: the kernels alone (JMH's KernelBenchmarks.softmax and .sigmoid, batch 100, ten classes, with
+# the Vector API kernels and with the plain ones, and softmaxJdkExp and sigmoidJdkExp, one sample
+# at a time with the JDK's Math.exp, as steps computed them before), then whole training epochs on
+# two threads by halves as pairs of epochs in one JVM (cifarlinear.cpu.EpochPairs, seed
+# configuration, 49,000 synthetic images), the two ways taking turns; then, the same way, epochs
+# of a sigmoid model against those of the softmax one.
 #
 #   bench/vector-loss.sh [RUNS] [PAIRS]
 #
@@ -25,10 +26,12 @@ require_java25
 
 cd "$here"
 build_benchmarks
-jmh=("$java" -jar target/benchmarks.jar 'KernelBenchmarks\.softmax' -p classes=10 -p batch=100 -foe true)
+jmh=("$java" -jar target/benchmarks.jar 'KernelBenchmarks\.(softmax|sigmoid)' -p classes=10 -p batch=100 -foe true)
 echo "== ${jmh[*]}" >&2
 measure "$tmp/kernels" '/^(Benchmark|KernelBenchmarks)/' "${jmh[@]}"
 epoch_pairs "$tmp/runs" "$runs" "$pairs" vector-loss
+vector_cmd=("${pairs_cmd[@]}")
+epoch_pairs "$tmp/sigmoid" "$runs" "$pairs" sigmoid
 
 mkdir -p "$(dirname "$out")"
 {
@@ -39,8 +42,8 @@ mkdir -p "$(dirname "$out")"
   echo "- Machine: $(machine)"
   echo "- Java: $("$java" -version 2>&1 | head -n 1)"
   echo
-  echo "The kernels alone, microseconds for a batch of 100 samples (softmaxJdkExp does not depend on"
-  echo "the kernels' parameter; it ran with each):"
+  echo "The kernels alone, microseconds for a batch of 100 samples (the ...JdkExp ones do not depend on"
+  echo "the kernels' parameter; they ran with each):"
   echo
   echo '```'
   echo "${jmh[*]}"
@@ -51,9 +54,17 @@ mkdir -p "$(dirname "$out")"
   echo "Training epochs, $runs runs of $pairs pairs after three of warm-up, the two ways taking turns:"
   echo
   echo '```'
-  echo "${pairs_cmd[*]}"
+  echo "${vector_cmd[*]}"
   echo
   sed '$d' "$tmp/runs"
+  echo '```'
+  echo
+  echo "Training epochs of a sigmoid model and of a softmax one, $runs runs of $pairs pairs, taking turns:"
+  echo
+  echo '```'
+  echo "${pairs_cmd[*]}"
+  echo
+  sed '$d' "$tmp/sigmoid"
   echo '```'
 } > "$out"
 cat "$out"

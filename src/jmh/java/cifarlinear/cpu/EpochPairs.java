@@ -24,6 +24,8 @@ import java.util.List;
  *   <li>{@code vector-loss}: the loss and coefficients a vector of samples at a time
  *       ({@link VectorLoss}) and one sample at a time.</li>
  * </ul>
+ * Or {@code sigmoid}: epochs of a sigmoid model against those of the softmax one, both the default
+ * way (their weights differ, of course).
  *
  * <pre>java --add-modules=jdk.incubator.vector -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs [PAIRS [WAYS]]</pre>
  *
@@ -46,23 +48,28 @@ public final class EpochPairs {
                 names = new String[] {"reads", "no reads"};
                 tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, false, true)};
             }
+            case "sigmoid" -> {
+                names = new String[] {"sigmoid", "softmax"};
+                tunings = new CpuBackend.Tuning[] {all, all};
+            }
             case "vector-loss" -> {
                 names = new String[] {"vectors", "one by one"};
                 tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, false)};
             }
-            default -> throw new IllegalArgumentException("ways: idle-reads or vector-loss, not " + ways);
+            default -> throw new IllegalArgumentException("ways: idle-reads, vector-loss or sigmoid, not " + ways);
         }
         CifarData data = SyntheticData.generate(SyntheticData.DEFAULT_TRAIN_SIZE, 0);
         Splits splits = Splits.of(data, 1000, 1);
         LinearModel start = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 5);
+        LinearModel sigmoid = LinearModel.initial(Loss.SIGMOID, data.classNames(), splits.stats(), 0.01, 5);
         CpuBackend[] backends = new CpuBackend[2];
         for (int v = 0; v < 2; v++) {
-            backends[v] = new CpuBackend(List.of(start), new double[] {0.1}, 100, 2, true, tunings[v]);
+            backends[v] = new CpuBackend(List.of(ways.equals("sigmoid") && v == 0 ? sigmoid : start), new double[] {0.1}, 100, 2, true, tunings[v]);
             if (!backends[v].byHalves() || backends[v].idleReads() != tunings[v].idleReads()) {
                 throw new IllegalStateException("not by halves on this machine: " + backends[v].description());
             }
         }
-        if (ways.equals("vector-loss") && !VectorLoss.applies(Loss.SOFTMAX)) {
+        if (ways.equals("vector-loss") && !VectorLoss.applies()) {
             throw new IllegalStateException("no loss by vectors on this machine: " + VectorLoss.LANES + " doubles per vector");
         }
         EpochPlan[] plans = new EpochPlan[8];
@@ -100,7 +107,9 @@ public final class EpochPairs {
                 medians[0] / medians[1], quantile(ratios, 0.5));
         System.out.printf("pairs in which the epoch with %s was the shorter: %d of %d%n", names[0], wins, pairs);
         boolean same = Arrays.equals(backends[0].snapshot(0).weights(), backends[1].snapshot(0).weights());
-        System.out.println("same weights: " + (same ? "yes" : "no"));
+        if (!ways.equals("sigmoid")) {
+            System.out.println("same weights: " + (same ? "yes" : "no"));
+        }
         for (CpuBackend b : backends) {
             b.close();
         }

@@ -159,6 +159,36 @@ public class KernelBenchmarks {
         return sampleLoss;
     }
 
+    /** The sigmoid's loss and update coefficients, as {@link #softmax}. */
+    @Benchmark
+    public double[] sigmoid() {
+        products.lossAndCoefficients(Loss.SIGMOID, s, null, 0, b, labels, rows, 0, 0, batch, -1e-4f, c, sampleLoss,
+                scores, grad);
+        return sampleLoss;
+    }
+
+    /**
+     * The sigmoid's loss and coefficients one sample at a time as steps computed them before
+     * {@link VectorLoss} took the sigmoid too: (1/K) Σ_k [softplus(s_k) − y_k s_k] with a
+     * {@code Math.log1p} and two {@code Math.exp} per class. For comparison; not the same bits.
+     */
+    @Benchmark
+    public double[] sigmoidJdkExp() {
+        for (int i = 0; i < batch; i++) {
+            int y = labels[rows[i]];
+            double loss = 0;
+            for (int k = 0; k < classes; k++) {
+                double v = s[k][i] + b[k];
+                int yk = k == y ? 1 : 0;
+                loss += Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))) - yk * v;
+                double sigma = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+                c[k][i] = (float) (-1e-4f * ((sigma - yk) / classes));
+            }
+            sampleLoss[i] = loss / classes;
+        }
+        return sampleLoss;
+    }
+
     /**
      * The same, one sample at a time with the JDK's {@code Math.exp} in place of {@link Loss#exp}
      * (the same arithmetic otherwise; not the same bits): what a step's loss cost before

@@ -169,14 +169,15 @@ final class VectorKernels extends Products {
         return new double[VectorLoss.scratchLength(classes)];
     }
 
-    /** The softmax a vector of samples at a time ({@link VectorLoss}); the rest, and the sigmoid, one by one. */
+    /** A vector of samples at a time ({@link VectorLoss}); the samples past the last whole vector one by one. */
     @Override
     void lossAndCoefficients(Loss loss, float[][] first, float[][] second, int off, float[] b, int[] labels,
                              int[] order, int start, int i0, int i1, float coefficient, float[][] c,
                              double[] sampleLoss, double[] s, double[] g) {
         int i = i0;
-        if (VectorLoss.applies(loss)) {
-            i = VectorLoss.softmax(first, second, off, b, labels, order, start, i0, i1, coefficient, c, sampleLoss, g);
+        if (VectorLoss.applies()) {
+            i = VectorLoss.lossAndCoefficients(loss, first, second, off, b, labels, order, start, i0, i1, coefficient, c,
+                    sampleLoss, g);
         }
         lossPerSample(loss, first, second, off, b, labels, order, start, i, i1, coefficient, c, sampleLoss, s, g);
     }

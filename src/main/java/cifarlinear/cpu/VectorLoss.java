@@ -10,11 +10,12 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The softmax loss and coefficients of {@link Products#lossAndCoefficients} with one sample per
- * lane of a vector of doubles: every operation of {@link Loss#lossAndGradient} and {@link Loss#exp},
- * in the same order, lane by lane, so the same bits as one sample at a time; only the logarithm
- * of the loss is taken one lane at a time ({@link Math#log}). The scores are read class by class,
- * where a step keeps them (class-major), so no transpose is needed.
+ * The loss and coefficients of {@link Products#lossAndCoefficients}, softmax or sigmoid, with one
+ * sample per lane of a vector of doubles: every operation of {@link Loss#lossAndGradient} and
+ * {@link Loss#exp}, in the same order, lane by lane, so the same bits as one sample at a time; only
+ * the one logarithm of each sample's loss is taken one lane at a time ({@link Math#log},
+ * {@link Math#log1p}). The scores are read class by class, where a step keeps them (class-major),
+ * so no transpose is needed.
  *
  * <p>All of it is in one method, without vectors crossing calls (see {@link VectorKernels}).
  */
@@ -31,27 +32,29 @@ final class VectorLoss {
     private VectorLoss() {
     }
 
-    /** Whether this loss goes by lanes here: the softmax, with at least 4 doubles per vector. */
-    static boolean applies(Loss loss) {
-        return loss == Loss.SOFTMAX && LANES >= 4;
+    /** Whether the losses go by lanes here: with at least 4 doubles per vector. */
+    static boolean applies() {
+        return LANES >= 4;
     }
 
-    /** Length of the working memory {@code g} of {@link #softmax}: more than {@code classes}. */
+    /** Length of the working memory {@code g} of {@link #lossAndCoefficients}: more than {@code classes}. */
     static int scratchLength(int classes) {
         return (classes + 2) * LANES;
     }
 
     /**
-     * {@link Products#lossAndCoefficients} for the softmax, where {@code [i0, i1)} holds at least
+     * {@link Products#lossAndCoefficients}, where {@code [i0, i1)} holds at least
      * {@link #LANES} samples (returns {@code i1}; else {@code i0}, having done nothing). Where the
      * count is not a multiple of the lanes, the last vector overlaps the one before it and writes
      * its overlap again with the same bits. Without {@code c} only the losses.
      */
-    static int softmax(float[][] first, float[][] second, int off, float[] b, int[] labels, int[] order, int start,
-                       int i0, int i1, float coefficient, float[][] c, double[] sampleLoss, double[] g) {
+    static int lossAndCoefficients(Loss loss, float[][] first, float[][] second, int off, float[] b, int[] labels,
+                                   int[] order, int start, int i0, int i1, float coefficient, float[][] c,
+                                   double[] sampleLoss, double[] g) {
         if (i1 - i0 < LANES) {
             return i0;
         }
+        boolean sigmoid = loss == Loss.SIGMOID;
         int classes = b.length;
         int yAt = classes * LANES;
         int lossAt = yAt + LANES;
@@ -63,7 +66,7 @@ final class VectorLoss {
                 g[yAt + l] = labels[order[start + i + l]];
             }
             DoubleVector y = DoubleVector.fromArray(DOUBLES, g, yAt);
-            // Scores, and their maximum.
+            // Scores, and (for the softmax) their maximum.
             DoubleVector max = DoubleVector.broadcast(DOUBLES, Double.NEGATIVE_INFINITY);
             for (int k = 0; k < classes; k++) {
                 FloatVector f = FloatVector.fromArray(FLOATS, first[k], i - off);
@@ -72,15 +75,20 @@ final class VectorLoss {
                 }
                 DoubleVector s = (DoubleVector) f.add(b[k]).convertShape(VectorOperators.F2D, DOUBLES, 0);
                 s.intoArray(g, k * LANES);
-                max = max.max(s);
+                if (!sigmoid) {
+                    max = max.max(s);
+                }
             }
-            // e^(s − max) by Loss.exp, their sum, and the true class's score.
+            // e^(s − max) (softmax) or e^−|s| (sigmoid) by Loss.exp; the true class's score; for the
+            // softmax the sum of the exponentials, for the sigmoid Σ max(s, 0), the t of
+            // 1 + t = Π (1 + e) and the coefficients.
             DoubleVector sum = zero;
+            DoubleVector positive = zero;
             DoubleVector trueScore = zero;
             for (int k = 0; k < classes; k++) {
                 DoubleVector s = DoubleVector.fromArray(DOUBLES, g, k * LANES);
                 trueScore = trueScore.blend(s, y.eq(k));
-                DoubleVector x = s.sub(max).max(Loss.EXP_MIN).min(Loss.EXP_MAX);
+                DoubleVector x = (sigmoid ? s.abs().neg() : s.sub(max)).max(Loss.EXP_MIN).min(Loss.EXP_MAX);
                 DoubleVector t = x.mul(Loss.LOG2_E).add(Loss.SHIFTER);
                 DoubleVector n = t.sub(Loss.SHIFTER);
                 DoubleVector r = x.sub(n.mul(Loss.LN2_HI)).sub(n.mul(Loss.LN2_LO));
@@ -100,19 +108,37 @@ final class VectorLoss {
                 DoubleVector scale2 = (DoubleVector) power.sub(half).add(1023).lanewise(VectorOperators.LSHL, 52)
                         .viewAsFloatingLanes();
                 DoubleVector e = p.mul(scale1).mul(scale2);
-                e.intoArray(g, k * LANES);
-                sum = sum.add(e);
+                if (sigmoid) {
+                    positive = positive.add(s.max(0.0));
+                    sum = sum.add(e).add(sum.mul(e));
+                    if (c != null) {
+                        // (σ(s) − y) / K, σ(s) = 1 / (1 + e) where s ≥ 0, else e / (1 + e).
+                        DoubleVector grad = e.blend(1.0, s.compare(VectorOperators.GE, 0.0)).div(e.add(1.0))
+                                .sub(zero.blend(1.0, y.eq(k))).div(classes);
+                        ((FloatVector) grad.mul(coef).convertShape(VectorOperators.D2F, FLOATS, 0)).intoArray(c[k], i);
+                    }
+                } else {
+                    e.intoArray(g, k * LANES);
+                    sum = sum.add(e);
+                }
             }
-            // The gradient p − y, scaled to the coefficients.
-            for (int k = 0; c != null && k < classes; k++) {
+            // The softmax's gradient p − y, scaled to the coefficients.
+            for (int k = 0; !sigmoid && c != null && k < classes; k++) {
                 VectorMask<Double> isTrue = y.eq(k);
                 DoubleVector grad = DoubleVector.fromArray(DOUBLES, g, k * LANES).div(sum).sub(zero.blend(1.0, isTrue));
                 ((FloatVector) grad.mul(coef).convertShape(VectorOperators.D2F, FLOATS, 0)).intoArray(c[k], i);
             }
             sum.intoArray(sampleLoss, i);
-            trueScore.sub(max).intoArray(g, lossAt);
-            for (int l = 0; l < LANES; l++) {
-                sampleLoss[i + l] = Math.log(sampleLoss[i + l]) - g[lossAt + l];
+            if (sigmoid) {
+                positive.sub(trueScore).intoArray(g, lossAt);
+                for (int l = 0; l < LANES; l++) {
+                    sampleLoss[i + l] = (g[lossAt + l] + Math.log1p(sampleLoss[i + l])) / classes;
+                }
+            } else {
+                trueScore.sub(max).intoArray(g, lossAt);
+                for (int l = 0; l < LANES; l++) {
+                    sampleLoss[i + l] = Math.log(sampleLoss[i + l]) - g[lossAt + l];
+                }
             }
         }
         return i1;

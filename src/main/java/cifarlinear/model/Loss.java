@@ -8,11 +8,11 @@ import java.util.Locale;
  *   <li>softmax + cross-entropy: ℓ = −log p_y with p = softmax(s), computed after subtracting
  *       max s; ∂ℓ/∂s = p − y;</li>
  *   <li>sigmoid + multiple binary cross-entropy: ℓ = −(1/K) Σ_k [y_k log σ(s_k) + (1 − y_k) log(1 − σ(s_k))],
- *       computed as (1/K) Σ_k [softplus(s_k) − y_k s_k] so that it never takes log(0);
- *       ∂ℓ/∂s = (σ(s) − y) / K.</li>
+ *       computed as (1/K) [Σ_k softplus(s_k) − s_y] so that it never takes log(0), with one
+ *       logarithm per sample; ∂ℓ/∂s = (σ(s) − y) / K.</li>
  * </ul>
  * Here y is the one-hot vector of the true class. Every backend uses these functions for the
- * per-sample arithmetic, in double precision. The softmax takes its exponentials from {@link #exp},
+ * per-sample arithmetic, in double precision. Both take their exponentials from {@link #exp},
  * which the CPU backend's vector kernels compute with the same operations, lane by lane, so that
  * the weights do not depend on which of its paths trained them.
  */
@@ -65,15 +65,21 @@ public enum Loss {
             }
             return Math.log(sum) - (s[y] - max);
         }
-        double loss = 0;
+        // With e_k = e^−|s_k|, in (0, 1]: σ(s_k) = 1 / (1 + e_k) where s_k ≥ 0, else e_k / (1 + e_k),
+        // and softplus(s_k) = max(s_k, 0) + log(1 + e_k). The K logarithms are taken as one,
+        // Σ_k log(1 + e_k) = log1p(t) with 1 + t = Π_k (1 + e_k): t grows as t + e_k + t e_k, a sum of
+        // positive terms, so it keeps the e_k that 1 + e_k would round away.
+        double positive = 0;
+        double t = 0;
         for (int k = 0; k < classes; k++) {
-            int yk = k == y ? 1 : 0;
-            loss += softplus(s[k]) - yk * s[k];
+            double e = exp(-Math.abs(s[k]));
+            positive += Math.max(s[k], 0);
+            t = t + e + t * e;
             if (g != null) {
-                g[k] = (sigmoid(s[k]) - yk) / classes;
+                g[k] = ((s[k] >= 0 ? 1 : e) / (1 + e) - (k == y ? 1 : 0)) / classes; // (σ(s_k) − y_k) / K
             }
         }
-        return loss / classes;
+        return (positive - s[y] + Math.log1p(t)) / classes;
     }
 
     /** log₂ e. */
@@ -152,16 +158,9 @@ public enum Loss {
         return best;
     }
 
-    /** log(1 + e^x) without overflow or loss of precision. */
-    static double softplus(double x) {
-        return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-    }
-
+    /** σ(x) as training computes it, from e^−|x| (so that e^x never overflows). */
     static double sigmoid(double x) {
-        if (x >= 0) {
-            return 1.0 / (1.0 + Math.exp(-x));
-        }
-        double e = Math.exp(x);
-        return e / (1.0 + e);
+        double e = exp(-Math.abs(x));
+        return (x >= 0 ? 1 : e) / (1 + e);
     }
 }

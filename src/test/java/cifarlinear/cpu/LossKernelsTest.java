@@ -9,10 +9,10 @@ import java.util.SplittableRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link Products#lossAndCoefficients}: the Vector API kernels (the softmax a vector of samples at
- * a time) give the bits of {@link Loss#lossAndGradient} one sample at a time, also for the counts
- * that leave a vector part-full, for scores far enough apart that the exponentials underflow,
- * for ties and for signed zeros.
+ * {@link Products#lossAndCoefficients}: the Vector API kernels (softmax and sigmoid a vector of
+ * samples at a time) give the bits of {@link Loss#lossAndGradient} one sample at a time, also for
+ * the counts that leave a vector part-full, for scores far enough apart that the exponentials
+ * underflow, for ties and for signed zeros.
  */
 class LossKernelsTest {
 
@@ -21,7 +21,9 @@ class LossKernelsTest {
             "SOFTMAX, 10, 0, 50, 3, true", "SOFTMAX, 10, 50, 100, 3, true", "SOFTMAX, 10, 0, 64, 40, false",
             "SOFTMAX, 10, 3, 12, 300, true", "SOFTMAX, 10, 0, 7, 3, false", "SOFTMAX, 10, 5, 6, 3, true",
             "SOFTMAX, 3, 0, 33, 1, true", "SOFTMAX, 20, 1, 100, 800, false", "SOFTMAX, 100, 0, 17, 10, true",
-            "SIGMOID, 10, 0, 50, 3, true"})
+            "SIGMOID, 10, 0, 50, 3, true", "SIGMOID, 10, 50, 100, 3, true", "SIGMOID, 10, 0, 64, 40, false",
+            "SIGMOID, 10, 3, 12, 300, true", "SIGMOID, 10, 0, 7, 3, false", "SIGMOID, 3, 0, 33, 1, true",
+            "SIGMOID, 20, 1, 100, 800, false", "SIGMOID, 100, 0, 17, 10, true"})
     void theVectorKernelsGiveTheBitsOfOneSampleAtATime(Loss loss, int classes, int i0, int i1, double spread,
                                                         boolean split) {
         Products plain = new Products.AutoVectorized();
