@@ -13,7 +13,7 @@ import java.util.List;
 
 /**
  * Training epochs on two threads by halves of the features (seed configuration, 49,000 synthetic
- * images, batch 100, Vector API kernels) in two ways that give the same weights, as pairs of
+ * images, batch 100 or BATCH, Vector API kernels) in two ways that give the same weights, as pairs of
  * epochs in one JVM: the two backends take turns epoch by epoch (which goes first alternates), on
  * the same plans, so that a slow spell of a shared machine hits both alike. For differences of a
  * few percent, which separate JVM runs on such a machine do not resolve. The two ways
@@ -22,12 +22,14 @@ import java.util.List;
  *   <li>{@code idle-reads}: with and without each thread reading its half of the next step's
  *       pixels while it waits for the other ({@link CpuBackend#idleReads});</li>
  *   <li>{@code vector-loss}: the loss and coefficients a vector of samples at a time
- *       ({@link VectorLoss}) and one sample at a time.</li>
+ *       ({@link VectorLoss}) and one sample at a time;</li>
+ *   <li>{@code halves}: by halves (batches of more than 170 images in parts) and in chunks of
+ *       samples and of features, as on other numbers of threads.</li>
  * </ul>
  * Or {@code sigmoid}: epochs of a sigmoid model against those of the softmax one, both the default
  * way (their weights differ, of course).
  *
- * <pre>java --add-modules=jdk.incubator.vector -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs [PAIRS [WAYS]]</pre>
+ * <pre>java --add-modules=jdk.incubator.vector -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs [PAIRS [WAYS [BATCH]]]</pre>
  *
  * Prints each way's median epoch and quartiles, the ratio of the medians and the median of the
  * pairs' ratios, in how many pairs the first way's epoch was the shorter, and whether both ended
@@ -40,6 +42,7 @@ public final class EpochPairs {
     public static void main(String[] args) {
         int pairs = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         String ways = args.length > 1 ? args[1] : "idle-reads";
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 100;
         CpuBackend.Tuning all = CpuBackend.Tuning.DEFAULT;
         String[] names;
         CpuBackend.Tuning[] tunings;
@@ -47,6 +50,10 @@ public final class EpochPairs {
             case "idle-reads" -> {
                 names = new String[] {"reads", "no reads"};
                 tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, false, true)};
+            }
+            case "halves" -> {
+                names = new String[] {"halves", "chunks"};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, false, true, true)};
             }
             case "sigmoid" -> {
                 names = new String[] {"sigmoid", "softmax"};
@@ -56,7 +63,8 @@ public final class EpochPairs {
                 names = new String[] {"vectors", "one by one"};
                 tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, false)};
             }
-            default -> throw new IllegalArgumentException("ways: idle-reads, vector-loss or sigmoid, not " + ways);
+            default -> throw new IllegalArgumentException("ways: idle-reads, vector-loss, sigmoid or halves, not "
+                    + ways);
         }
         CifarData data = SyntheticData.generate(SyntheticData.DEFAULT_TRAIN_SIZE, 0);
         Splits splits = Splits.of(data, 1000, 1);
@@ -64,8 +72,10 @@ public final class EpochPairs {
         LinearModel sigmoid = LinearModel.initial(Loss.SIGMOID, data.classNames(), splits.stats(), 0.01, 5);
         CpuBackend[] backends = new CpuBackend[2];
         for (int v = 0; v < 2; v++) {
-            backends[v] = new CpuBackend(List.of(ways.equals("sigmoid") && v == 0 ? sigmoid : start), new double[] {0.1}, 100, 2, true, tunings[v]);
-            if (!backends[v].byHalves() || backends[v].idleReads() != tunings[v].idleReads()) {
+            LinearModel model = ways.equals("sigmoid") && v == 0 ? sigmoid : start;
+            backends[v] = new CpuBackend(List.of(model), new double[] {0.1}, batch, 2, true, tunings[v]);
+            CpuBackend.Tuning t = tunings[v];
+            if (backends[v].byHalves() != t.byHalves() || backends[v].idleReads() != (t.byHalves() && t.idleReads())) {
                 throw new IllegalStateException("not by halves on this machine: " + backends[v].description());
             }
         }

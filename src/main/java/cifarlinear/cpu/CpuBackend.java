@@ -9,6 +9,7 @@ import cifarlinear.train.EpochPlan;
 import cifarlinear.train.Evaluation;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -47,8 +48,14 @@ public final class CpuBackend implements Backend {
     private static final int EVAL_CHUNK = 64;
     /** Largest batch, in bytes of pixels, whose update reads the pixels rather than the gathered rows. */
     private static final long PIXEL_UPDATE_BYTES = 3L << 19;
-    /** Largest half of a batch's gathered rows, in bytes, for training by halves: they stay in a core's cache. */
+    /**
+     * Largest half of a batch's gathered rows, in bytes, that training by halves takes in one piece:
+     * they stay in a core's cache (up to 170 CIFAR images). Larger batches go in parts of at most
+     * {@link #PART} samples.
+     */
     private static final long HALF_ROWS_BYTES = 1L << 20;
+    /** Most samples in a part of a larger batch, training by halves. */
+    static final int PART = 128;
 
     private final int classes;
     private final int d;
@@ -84,9 +91,18 @@ public final class CpuBackend implements Backend {
      * the two halves of a row never share a cache line that both threads write.
      */
     private final float[][] xSecond;
-    /** Whether the last step's weight update is still to be done, with its size. */
-    private boolean updatePending;
-    private int updateSize;
+    /** Samples in a part of a batch, training by halves: the whole batch where it is small enough. */
+    private final int partSize;
+    /**
+     * The weight update still to be done, training by halves: of the part of {@code pendingSize}
+     * samples (0: none) just scored, the first and/or the last of its step. A step in one part
+     * updates W in place; one in several sums the next W apart ({@link Model#next}), which replaces W
+     * after the last part.
+     */
+    private int pendingSize;
+    private boolean pendingFirst;
+    private boolean pendingLast;
+    private boolean pendingInParts;
     private final WorkerPool.Task halfPhase = this::halfPhase;
     private final WorkerPool.Task lossPhase = this::lossPhase;
 
@@ -95,7 +111,9 @@ public final class CpuBackend implements Backend {
         final LinearModel template;
         final Loss loss;
         final float lambda;
-        final float[][] w;
+        /** W; and, for batches in parts, the next W, summed part by part while every part is scored with W. */
+        float[][] w;
+        float[][] next;
         final float[] b;
         final float[][] c;
         final double[] sampleLoss;
@@ -103,6 +121,11 @@ public final class CpuBackend implements Backend {
         final float[][][] partial;
         float coefficient;
         float beta;
+        /** The β of the step whose update (of a part) is pending, training by halves. */
+        float pendingBeta;
+        /** The step's summed loss and, per class, summed coefficients so far: what {@link #stepBias} adds up. */
+        double lossSum;
+        final double[] coefficientSums;
 
         Model(LinearModel initial, float lambda) {
             this.template = initial.copy();
@@ -115,7 +138,9 @@ public final class CpuBackend implements Backend {
             this.b = initial.bias().clone();
             this.c = new float[classes][batch];
             this.sampleLoss = new double[batch];
-            this.partial = halves ? new float[2][classes][batch] : null;
+            this.partial = halves ? new float[2][classes][partSize] : null;
+            this.next = halves && partSize < batch ? products.rows(classes, d) : null;
+            this.coefficientSums = new double[classes];
         }
     }
 
@@ -151,7 +176,7 @@ public final class CpuBackend implements Backend {
             grad = products.lossScratch(classes);
             row = new float[d];
             own = products.rows(rows, d);
-            halfScratch = halves ? products.scratch(classes, d, batch) : null;
+            halfScratch = halves ? products.scratch(classes, d, partSize) : null;
         }
     }
 
@@ -203,8 +228,9 @@ public final class CpuBackend implements Backend {
         this.d = first.dim();
         this.batch = batch;
         this.products = Simd.products(vectorApi);
-        this.halves = tuning.byHalves() && byHalves(products, threads, classes, d, batch);
+        this.halves = tuning.byHalves() && byHalves(products, threads, classes, d);
         this.split = halves ? products.scoreSplit(d) : 0;
+        this.partSize = halves && parts(batch) > 1 ? PART : batch;
         for (int m = 0; m < initial.size(); m++) {
             LinearModel model = initial.get(m);
             if (!model.classNames().equals(first.classNames()) || !model.stats().equals(first.stats())) {
@@ -221,7 +247,7 @@ public final class CpuBackend implements Backend {
         this.featureChunk = featureChunk(d, products.alignment(), threads);
         this.pixelUpdates = tuning.pixelUpdates() && readsPixels(products, classes, d, batch);
         this.x = products.rows(batch, d);
-        this.xSecond = halves ? products.rows(batch, d) : null;
+        this.xSecond = halves ? products.rows(partSize, d) : null;
         int rows = Math.max(EVAL_CHUNK, sampleChunk(batch, threads));
         this.workers = new Worker[threads];
         for (int t = 0; t < threads; t++) {
@@ -287,10 +313,14 @@ public final class CpuBackend implements Backend {
             for (; step < steps && !stop.getAsBoolean(); step++) {
                 stepStart = step * batch;
                 stepSize = Math.min(batch, n - stepStart);
-                setRates(etas, step);
+                setRates(etas, step, stepSize);
+                clearSums();
                 sampleChunk = sampleChunk(stepSize, pool.parts());
                 fromPixels = pixelUpdates && epoch.dx() == null;
                 pool.runChunks((stepSize + sampleChunk - 1) / sampleChunk, samplePhase);
+                for (int m = 0; m < models.size(); m++) {
+                    addSums(models.get(m), stepSize);
+                }
                 double firstLoss = stepBiases(lossSums);
                 pool.runChunks((d + featureChunk - 1) / featureChunk, weightPhase);
                 samples += stepSize;
@@ -314,10 +344,14 @@ public final class CpuBackend implements Backend {
      *   <li>each thread takes half of the samples: the sum of the two partial sums, which is the
      *       score {@link Products#scores} gives, then the loss and the coefficients.</li>
      * </ol>
+     * A batch larger than what a core's cache keeps of it goes so in parts of up to {@link #PART}
+     * samples, in order, every part scored with the step's W: the update of each part adds its
+     * samples' terms to the next W ({@link Model#next}), starting from β W, in the order of the
+     * samples, which gives the bits of the update of the whole batch at once; after the last part
+     * the next W replaces W. The gathered rows of a part stay in the cache, as a small batch's do.
      * The weights are the same bit for bit as with the steps of {@link #trainSteps} on any number of
-     * threads. Each step's update of W waits for the next step, so the listener is called while W
-     * is one update behind b; the update of the last step is done before returning, also when the
-     * listener or the loss phase fails.
+     * threads. Each update waits for the next part, so the listener is called while W is one update
+     * behind b; the update of the last step is done before returning, also when the listener fails.
      */
     private Progress trainByHalves(int steps, float[][] etas, int fromStep, StepListener listener,
                                    BooleanSupplier stop) {
@@ -325,40 +359,82 @@ public final class CpuBackend implements Backend {
         double[] lossSums = new double[models.size()];
         int samples = 0;
         int step = fromStep;
-        updatePending = false;
+        pendingSize = 0;
         try {
             for (; step < steps && !stop.getAsBoolean(); step++) {
-                stepStart = step * batch;
-                stepSize = Math.min(batch, n - stepStart);
-                try {
-                    pool.run(halfPhase);
-                } finally {
-                    updatePending = false; // done, or not to be done twice where it failed half-way
+                int start = step * batch;
+                int size = Math.min(batch, n - start);
+                int parts = parts(size);
+                clearSums();
+                for (int q = 0; q < parts; q++) {
+                    stepStart = start + (int) ((long) size * q / parts);
+                    stepSize = start + (int) ((long) size * (q + 1) / parts) - stepStart;
+                    try {
+                        pool.run(halfPhase);
+                    } finally {
+                        finishPending(); // done, or not to be done twice where it failed half-way
+                    }
+                    // The last update's β is no longer needed.
+                    setRates(etas, step, size);
+                    pool.run(lossPhase);
+                    for (int m = 0; m < models.size(); m++) {
+                        Model model = models.get(m);
+                        addSums(model, stepSize);
+                        model.pendingBeta = model.beta;
+                    }
+                    pendingSize = stepSize;
+                    pendingFirst = q == 0;
+                    pendingLast = q == parts - 1;
+                    pendingInParts = parts > 1;
                 }
-                setRates(etas, step); // the last step's β, which the update above used, is no longer needed
-                pool.run(lossPhase);
+                stepSize = size;
                 double firstLoss = stepBiases(lossSums);
-                updatePending = true;
-                updateSize = stepSize;
-                samples += stepSize;
-                listener.onStep(step, steps, firstLoss / stepSize);
+                samples += size;
+                listener.onStep(step, steps, firstLoss / size);
             }
         } finally {
-            if (updatePending) {
+            if (pendingSize > 0 && pendingLast) {
                 stepSize = 0;
                 try {
                     pool.run(halfPhase);
                 } finally {
-                    updatePending = false;
+                    finishPending();
                 }
             }
+            pendingSize = 0;
         }
         return new Progress(step, lossSums, samples);
     }
 
+    /** Parts of a step of this many samples, training by halves. */
+    private int parts(int size) {
+        return parts(batch, d, size);
+    }
+
+    /**
+     * Parts of a step of {@code size} samples, training by halves with batches of {@code batch}: one
+     * where half of a batch's gathered rows stays in a core's cache, else parts of up to {@link #PART}.
+     */
+    static int parts(int batch, int d, int size) {
+        return (long) batch * d * Float.BYTES / 2 <= HALF_ROWS_BYTES ? 1 : (size + PART - 1) / PART;
+    }
+
+    /** After the threads did the pending update: the next W replaces W where that was the last of its step's parts. */
+    private void finishPending() {
+        if (pendingSize > 0 && pendingInParts && pendingLast) {
+            for (int m = 0; m < models.size(); m++) {
+                Model model = models.get(m);
+                float[][] w = model.w;
+                model.w = model.next;
+                model.next = w;
+            }
+        }
+        pendingSize = 0;
+    }
+
     /**
      * A thread's half of the features: the pending update, then (unless {@code stepSize} is 0) the
-     * gather and the partial sums of this step's samples.
+     * gather and the partial sums of this part's samples, with the W that the update left.
      */
     private void halfPhase(int part, int parts) {
         int j0 = part == 0 ? 0 : split;
@@ -369,10 +445,17 @@ public final class CpuBackend implements Backend {
         wk.aheadEnd = 0;
         wk.aheadPixels = null; // not kept from the garbage collector past their use
         wk.aheadRows = null;
-        if (updatePending) {
-            for (Model model : models) {
-                products.update(model.w, classes, rows, updateSize, model.c, model.beta, j0, j1);
+        boolean replaced = pendingSize > 0 && pendingInParts && pendingLast;
+        for (int m = 0; pendingSize > 0 && m < models.size(); m++) {
+            Model model = models.get(m);
+            if (!pendingInParts) {
+                products.update(model.w, classes, rows, pendingSize, model.c, model.pendingBeta, j0, j1);
+                continue;
             }
+            if (pendingFirst) {
+                scale(model.w, model.next, model.pendingBeta, j0, j1);
+            }
+            products.update(model.next, classes, rows, pendingSize, model.c, 1.0f, j0, j1);
         }
         if (stepSize == 0) {
             return;
@@ -381,14 +464,14 @@ public final class CpuBackend implements Backend {
         wk.touched = products.gatherFeatures(u, d, p.order(), p.flip(), stepStart, centeredMean, invStd, rows, 0,
                 stepSize, j0, j1);
         for (Model model : models) {
-            products.partialScores(model.w, classes, d, rows, 0, stepSize, model.partial[part], wk.halfScratch,
-                    part == 1);
+            products.partialScores(replaced ? model.next : model.w, classes, d, rows, 0, stepSize, model.partial[part],
+                    wk.halfScratch, part == 1);
         }
         if (stepStart + stepSize < p.size()) {
             wk.aheadPixels = u;
             wk.aheadRows = p.order();
             wk.aheadNext = stepStart + stepSize;
-            wk.aheadEnd = Math.min(p.size(), wk.aheadNext + batch);
+            wk.aheadEnd = Math.min(p.size(), wk.aheadNext + stepSize);
             wk.aheadFrom = j0;
             wk.aheadTo = j1;
         }
@@ -414,7 +497,19 @@ public final class CpuBackend implements Backend {
         return false;
     }
 
-    /** Half of the step's samples: their scores from the two partial sums, losses and coefficients. */
+    /** to[k][j] = β · from[k][j] for features {@code [j0, j1)}: where the next W starts, β W. */
+    private void scale(float[][] from, float[][] to, float beta, int j0, int j1) {
+        int o = products.rowOffset();
+        for (int k = 0; k < classes; k++) {
+            float[] f = from[k];
+            float[] t = to[k];
+            for (int j = o + j0; j < o + j1; j++) {
+                t[j] = f[j] * beta;
+            }
+        }
+    }
+
+    /** Half of the part's samples: their scores from the two partial sums, losses and coefficients. */
     private void lossPhase(int part, int parts) {
         int half = (stepSize + 1) / 2;
         int i0 = part == 0 ? 0 : half;
@@ -442,7 +537,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Each model's rates for the step: its coefficient −η/m and its β = 1 − 2ηλ. */
-    private void setRates(float[][] etas, int step) {
+    private void setRates(float[][] etas, int step, int stepSize) {
         for (int m = 0; m < models.size(); m++) {
             Model model = models.get(m);
             float eta = etas[m][step];
@@ -464,35 +559,55 @@ public final class CpuBackend implements Backend {
         return firstLoss;
     }
 
-    /**
-     * Steps a model's b by the sum of the step's coefficients and returns the batch's summed loss.
-     * A method of its own, so that it runs compiled even while the step loop around it, which runs
-     * for a whole epoch, waits to be compiled again.
-     */
-    private double stepBias(Model model) {
-        double batchLoss = 0;
-        for (int i = 0; i < stepSize; i++) {
-            batchLoss += model.sampleLoss[i];
+    /** Sets every model's sums of {@link #addSums} to zero, also where a step failed half-way. */
+    private void clearSums() {
+        for (int m = 0; m < models.size(); m++) {
+            models.get(m).lossSum = 0;
+            Arrays.fill(models.get(m).coefficientSums, 0);
         }
-        for (int k = 0; k < classes; k++) {
-            double sum = 0;
+    }
+
+    /**
+     * Adds the first {@code n} samples' losses and coefficients (of the step, or of its part) to the
+     * model's sums, in their order, as {@link #stepBias} takes them.
+     */
+    private static void addSums(Model model, int n) {
+        for (int i = 0; i < n; i++) {
+            model.lossSum += model.sampleLoss[i];
+        }
+        for (int k = 0; k < model.coefficientSums.length; k++) {
+            double sum = model.coefficientSums[k];
             float[] ck = model.c[k];
-            for (int i = 0; i < stepSize; i++) {
+            for (int i = 0; i < n; i++) {
                 sum += ck[i];
             }
-            model.b[k] = (float) (model.b[k] + sum);
+            model.coefficientSums[k] = sum;
         }
+    }
+
+    /**
+     * Steps a model's b by the sum of the step's coefficients and returns the batch's summed loss
+     * ({@link #addSums}, which leaves them at zero for the next step). A method of its own, so that
+     * it runs compiled even while the step loop around it, which runs for a whole epoch, waits to be
+     * compiled again.
+     */
+    private double stepBias(Model model) {
+        for (int k = 0; k < classes; k++) {
+            model.b[k] = (float) (model.b[k] + model.coefficientSums[k]);
+            model.coefficientSums[k] = 0;
+        }
+        double batchLoss = model.lossSum;
+        model.lossSum = 0;
         return batchLoss;
     }
 
     /**
      * Whether training on this many threads goes by halves of the features (in epochs without
-     * shifts): on two, with batches whose half of the gathered rows stays in a core's cache (up to
-     * 170 CIFAR images). With larger ones it was no faster than chunks, or slower.
+     * shifts): on two, where the kernels split the scores; batches larger than a core's cache keeps
+     * of them (170 CIFAR images) in parts ({@link #trainByHalves}).
      */
-    static boolean byHalves(Products products, int threads, int classes, int d, int batch) {
-        return threads == 2 && products.splitsScores(classes, d)
-                && (long) batch * d * Float.BYTES / 2 <= HALF_ROWS_BYTES;
+    static boolean byHalves(Products products, int threads, int classes, int d) {
+        return threads == 2 && products.splitsScores(classes, d);
     }
 
     /** Whether the update of a batch of this shape reads the pixels (in epochs without shifts). */

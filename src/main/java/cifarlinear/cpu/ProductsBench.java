@@ -7,7 +7,8 @@ import java.util.SplittableRandom;
  * splits them (on two threads each takes half of the features, its partial sums of the scores and
  * its half of the update; else the scores in chunks of samples, the update in chunks of features),
  * on a batch already gathered: what the kernels reach without the gather, the activations and the
- * hand-offs around them (by halves one hand-off per step, where training has two). Where
+ * hand-offs around them (by halves one hand-off per part of a step, where training has two; a
+ * large batch goes in parts as in training, every part on the same gathered rows). Where
  * training's update reads the pixels ({@link CpuBackend#readsPixels}), so does this one,
  * normalizing them on the way.
  */
@@ -46,7 +47,9 @@ public final class ProductsBench {
                 row[i] = (float) (rng.nextGaussian() * 1e-6);
             }
         }
-        boolean halves = CpuBackend.byHalves(products, threads, classes, d, batch);
+        boolean halves = CpuBackend.byHalves(products, threads, classes, d);
+        int pieces = halves ? CpuBackend.parts(batch, d, batch) : 1;
+        int pieceSize = (batch + pieces - 1) / pieces;
         boolean fromPixels = !halves && CpuBackend.readsPixels(products, classes, d, batch);
         byte[] u = new byte[batch * d];
         rng.nextBytes(u);
@@ -61,7 +64,7 @@ public final class ProductsBench {
         java.util.Arrays.fill(invStd, 0.02f);
         int sampleChunk = CpuBackend.sampleChunk(batch, threads);
         int featureChunk = CpuBackend.featureChunk(d, products.alignment(), threads);
-        int rows = halves ? batch : sampleChunk;
+        int rows = halves ? pieceSize : sampleChunk;
         float[][][] s = new float[threads][classes][rows];
         Object[] scratch = new Object[threads];
         for (int t = 0; t < threads; t++) {
@@ -85,8 +88,8 @@ public final class ProductsBench {
             int split = products.scoreSplit(d);
             int j0 = part == 0 ? 0 : split;
             int j1 = part == 0 ? split : d;
-            products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
-            products.partialScores(w, classes, d, x, 0, batch, s[part], scratch[part], part == 1);
+            products.update(w, classes, x, rows, c, 0.9999f, j0, j1);
+            products.partialScores(w, classes, d, x, 0, rows, s[part], scratch[part], part == 1);
         };
         int sampleChunks = (batch + sampleChunk - 1) / sampleChunk;
         int featureChunks = (d + featureChunk - 1) / featureChunk;
@@ -98,7 +101,9 @@ public final class ProductsBench {
                 long now;
                 do {
                     if (halves) {
-                        pool.run(byHalves);
+                        for (int q = 0; q < pieces; q++) {
+                            pool.run(byHalves);
+                        }
                     } else {
                         pool.runChunks(sampleChunks, scores);
                         pool.runChunks(featureChunks, update);

@@ -135,11 +135,11 @@ class CpuBackendTest {
     }
 
     /**
-     * Two threads go by halves where the kernels split the scores, for batches up to 170 images,
-     * and read the next step's pixels while they wait.
+     * Two threads go by halves where the kernels split the scores, batches of any size (larger ones
+     * in parts), and read the next step's pixels while they wait.
      */
     @Test
-    void twoThreadsGoByHalvesForSmallBatches() {
+    void twoThreadsGoByHalvesWhereTheKernelsSplitTheScores() {
         org.junit.jupiter.api.Assumptions.assumeTrue(Simd.products(true).splitsScores(10, 3072),
                 "the scores are not split with these vectors");
         CifarData data = TestData.randomData(60, 10, 10, 12);
@@ -148,7 +148,8 @@ class CpuBackendTest {
         LinearModel four = initial(Splits.of(DATA, 40, 1), Loss.SOFTMAX);
         record Shape(LinearModel model, int batch, int threads, boolean vectorApi, boolean halves) { }
         for (Shape shape : List.of(new Shape(start, 100, 2, true, true), new Shape(start, 170, 2, true, true),
-                new Shape(start, 171, 2, true, false), new Shape(start, 100, 1, true, false),
+                new Shape(start, 171, 2, true, true), new Shape(start, 1000, 2, true, true),
+                new Shape(start, 100, 1, true, false),
                 new Shape(start, 100, 3, true, false), new Shape(start, 100, 2, false, false),
                 new Shape(four, 100, 2, true, false))) {
             try (CpuBackend backend = new CpuBackend(List.of(shape.model()), new double[] {0.1}, shape.batch(),
@@ -159,20 +160,23 @@ class CpuBackendTest {
         }
     }
 
-    /** An epoch stopped after some steps and taken up again ends as one run straight through. */
+    /**
+     * An epoch stopped after some steps and taken up again ends as one run straight through; so do
+     * batches that two threads take in parts (200).
+     */
     @ParameterizedTest
-    @CsvSource({"1", "2", "3"})
-    void anEpochStoppedAndTakenUpAgainEndsTheSame(int threads) {
-        CifarData data = TestData.randomData(300, 40, 10, 12);
+    @CsvSource({"1, 32", "2, 32", "3, 32", "2, 200"})
+    void anEpochStoppedAndTakenUpAgainEndsTheSame(int threads, int batch) {
+        CifarData data = TestData.randomData(batch * 9 + 40, 40, 10, 12);
         Splits s = Splits.of(data, 40, 1);
         LinearModel start = LinearModel.initial(Loss.SOFTMAX, data.classNames(), s.stats(), 0.01, 3);
         EpochPlan plan = EpochPlan.draw(2, 0, s.train(), 0.5);
-        int steps = plan.steps(32);
+        int steps = plan.steps(batch);
         float[][] etas = new float[1][steps];
         java.util.Arrays.fill(etas[0], 0.05f);
-        try (Backend whole = new CpuBackend(start, 32, 0.1f, threads, true);
-             Backend parts = new CpuBackend(start, 32, 0.1f, threads, true);
-             Backend three = new CpuBackend(start, 32, 0.1f, 1, true)) {
+        try (Backend whole = new CpuBackend(start, batch, 0.1f, threads, true);
+             Backend parts = new CpuBackend(start, batch, 0.1f, threads, true);
+             Backend three = new CpuBackend(start, batch, 0.1f, 1, true)) {
             whole.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> false);
             int[] calls = {0};
             three.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> calls[0]++ >= 3);
@@ -186,8 +190,8 @@ class CpuBackendTest {
             assertThat(parts.snapshot(0).weights()).containsExactly(whole.snapshot(0).weights());
             assertThat(parts.snapshot(0).bias()).containsExactly(whole.snapshot(0).bias());
         }
-        try (Backend failing = new CpuBackend(start, 32, 0.1f, threads, true);
-             Backend three = new CpuBackend(start, 32, 0.1f, 1, true)) {
+        try (Backend failing = new CpuBackend(start, batch, 0.1f, threads, true);
+             Backend three = new CpuBackend(start, batch, 0.1f, 1, true)) {
             int[] calls = {0};
             three.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> calls[0]++ >= 3);
             Backend.StepListener failAtThird = (step, total, loss) -> {
@@ -286,5 +290,52 @@ class CpuBackendTest {
         }
         assertThat(w[0]).containsExactly(w[1]);
         assertThat(valLoss[0]).isEqualTo(valLoss[1]);
+    }
+
+    /**
+     * Batches that two threads take in parts (more than 170 images: parts of up to 128, every part
+     * scored with the step's W and its update summed apart) give the bits of one thread and of
+     * three, which take each batch whole; so do two models trained together, each with its own
+     * next W, softmax and sigmoid, and an epoch whose last batch is small enough to go whole.
+     */
+    @ParameterizedTest
+    @CsvSource({"SOFTMAX, 300, 700", "SIGMOID, 257, 810", "SOFTMAX, 1000, 1100"})
+    void batchesInPartsGiveTheBitsOfAnyNumberOfThreads(Loss loss, int batch, int images) {
+        CifarData data = TestData.randomData(images + 40, 40, 10, 12);
+        Splits s = Splits.of(data, 40, 1);
+        List<LinearModel> starts = List.of(LinearModel.initial(loss, data.classNames(), s.stats(), 0.01, 3),
+                LinearModel.initial(Loss.SOFTMAX, data.classNames(), s.stats(), 0.02, 4));
+        double[] lambdas = {0.1, 0.01};
+        List<float[]> first = null;
+        for (int threads : new int[] {1, 2, 3}) {
+            try (CpuBackend backend = new CpuBackend(starts, lambdas, batch, threads, true,
+                    CpuBackend.Tuning.DEFAULT)) {
+                for (int e = 0; e < 2; e++) {
+                    EpochPlan plan = EpochPlan.draw(2, e, s.train(), 0.5);
+                    int steps = plan.steps(batch);
+                    float[][] etas = new float[2][steps];
+                    for (int t = 0; t < steps; t++) {
+                        etas[0][t] = 0.05f / (1 + t);
+                        etas[1][t] = 0.02f;
+                    }
+                    backend.trainSteps(plan, etas, 0, Backend.StepListener.NONE, () -> false);
+                }
+                List<float[]> now = new ArrayList<>();
+                for (int m = 0; m < 2; m++) {
+                    now.add(backend.snapshot(m).weights());
+                    now.add(backend.snapshot(m).bias());
+                }
+                if (first == null) {
+                    first = now;
+                    assertThat(backend.byHalves()).isFalse();
+                } else {
+                    assertThat(backend.byHalves()).isEqualTo(threads == 2);
+                    for (int q = 0; q < now.size(); q++) {
+                        assertThat(now.get(q)).as("%s of model %d with %d threads", q % 2 == 0 ? "W" : "b", q / 2,
+                                threads).containsExactly(first.get(q));
+                    }
+                }
+            }
+        }
     }
 }
