@@ -74,16 +74,48 @@ epoch_seconds() { tail -n +3 "$1/metrics.csv" | cut -d, -f9; }
 # the unit when JMH gives no error).
 jmh_score() { echo "{print (\$(NF - 2) == \"±\" ? \$(NF - 3) : \$(NF - 1))}"; }
 
-# epoch_pairs FILE RUNS PAIRS WAYS: RUNS runs of cifarlinear.cpu.EpochPairs from target/benchmarks.jar,
-# PAIRS pairs of epochs the two WAYS (idle-reads, vector-loss or sigmoid) each, with the launcher's JVM
-# options; appends each run's summary and a blank line to FILE, and leaves the command in pairs_cmd.
+# epoch_pairs FILE RUNS PAIRS WAYS [BATCH]: RUNS runs of cifarlinear.cpu.EpochPairs from
+# target/benchmarks.jar, PAIRS pairs of epochs the two WAYS (idle-reads, vector-loss, sigmoid or
+# halves) each, at batch BATCH (default 100), with the launcher's JVM options; appends each run's
+# summary and a blank line to FILE, and leaves the command in pairs_cmd.
 epoch_pairs() {
-  local file="$1" runs="$2" pairs="$3" ways="$4" run jvm_args
+  local file="$1" runs="$2" pairs="$3" ways="$4" batch="${5:-100}" run jvm_args
   read -ra jvm_args <<< "$(launcher_jvm_args)"
-  pairs_cmd=("$java" "${jvm_args[@]}" -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs "$pairs" "$ways")
+  pairs_cmd=("$java" "${jvm_args[@]}" -cp target/benchmarks.jar cifarlinear.cpu.EpochPairs "$pairs" "$ways" "$batch")
   for run in $(seq 1 "$runs"); do
     echo "== run $run: ${pairs_cmd[*]}" >&2
     measure "$file" '/ median |^(ratio|pairs|same)/' "${pairs_cmd[@]}"
     echo >> "$file"
   done
+}
+
+# build_revisions OLD NEW: the two git revisions' short names in rev[old] and rev[new] (stops when
+# one is not a revision), each built in a worktree of its own, $tmp/old and $tmp/new (their jars
+# in target/), which remove_revisions removes.
+build_revisions() {
+  local name spec
+  declare -gA rev
+  for name in old new; do
+    spec="$([[ $name == old ]] && echo "$1" || echo "$2")"
+    if ! rev[$name]="$(git -C "$here" rev-parse --short --verify --quiet "$spec^{commit}")"; then
+      echo "$script: '$spec' is not a revision of this repository" >&2
+      exit 1
+    fi
+  done
+  for name in old new; do
+    echo "== building ${rev[$name]} in $tmp/$name" >&2
+    git -C "$here" worktree add --detach --quiet "$tmp/$name" "${rev[$name]}"
+    "$tmp/$name/cifar-linear" --version > /dev/null
+  done
+}
+
+# Removes the worktrees of build_revisions, and $tmp.
+remove_revisions() {
+  local name
+  for name in old new; do
+    if [[ -d "$tmp/$name" ]]; then
+      git -C "$here" worktree remove --force "$tmp/$name" > /dev/null 2>&1 || true
+    fi
+  done
+  rm -rf "$tmp"
 }

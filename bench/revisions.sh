@@ -20,33 +20,14 @@ pairs="${3:-10}"
 epochs="${4:-15}"
 data="${5:-}"
 tmp="$(mktemp -d)"
-cleanup() {
-  for name in old new; do
-    [[ -d "$tmp/$name" ]] && git -C "$here" worktree remove --force "$tmp/$name" > /dev/null 2>&1
-  done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 # shellcheck source=bench/lib.sh
 source "$here/bench/lib.sh"
+trap remove_revisions EXIT
 if [[ ! "$pairs" =~ ^[1-9][0-9]*$ || ! "$epochs" =~ ^[1-9][0-9]*$ || "$epochs" -lt 2 ]]; then
   echo "$script: PAIRS must be a whole number of at least 1 and EPOCHS at least 2 (the first is left out), not '$pairs' and '$epochs'" >&2
   exit 1
 fi
-declare -A rev
-for name in old new; do
-  spec="$([[ $name == old ]] && echo "$old" || echo "$new")"
-  if ! rev[$name]="$(git -C "$here" rev-parse --short --verify --quiet "$spec^{commit}")"; then
-    echo "$script: '$spec' is not a revision of this repository" >&2
-    exit 1
-  fi
-done
-
-for name in old new; do
-  echo "== building ${rev[$name]} in $tmp/$name" >&2
-  git -C "$here" worktree add --detach --quiet "$tmp/$name" "${rev[$name]}"
-  "$tmp/$name/cifar-linear" --version > /dev/null
-done
+build_revisions "$old" "$new"
 
 train_args=(train --epochs "$epochs" --no-progress)
 [[ -n "$data" ]] && train_args+=(--data "$data")

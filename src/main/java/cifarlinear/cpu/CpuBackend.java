@@ -36,8 +36,9 @@ import java.util.function.BooleanSupplier;
  * in an order fixed by the shapes, so the result does not depend on the number of threads.
  *
  * <p>On two threads, where the kernels split the scores in two partial sums by features
- * ({@link Products#splitsScores}), for batches up to the size {@link #byHalves} allows and in
- * epochs without shifts, each thread keeps half of the features instead ({@link #trainByHalves}):
+ * ({@link Products#splitsScores}), in epochs without shifts, each thread keeps half of the
+ * features instead ({@link #trainByHalves}; batches larger than a core's cache keeps of them in
+ * parts):
  * the scores of {@link Products#scores} are the sum of those two partial sums in every case, so
  * this gives the same weights bit for bit, and W's halves and the gathered halves of the rows
  * stay on their cores (but for the one cache line of each row of W where the halves meet). While a
@@ -351,7 +352,8 @@ public final class CpuBackend implements Backend {
      * the next W replaces W. The gathered rows of a part stay in the cache, as a small batch's do.
      * The weights are the same bit for bit as with the steps of {@link #trainSteps} on any number of
      * threads. Each update waits for the next part, so the listener is called while W is one update
-     * behind b; the update of the last step is done before returning, also when the listener fails.
+     * behind b; the update of the last whole step is done before returning, also when the listener or
+     * the loss phase fails.
      */
     private Progress trainByHalves(int steps, float[][] etas, int fromStep, StepListener listener,
                                    BooleanSupplier stop) {
