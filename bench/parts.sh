@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Training epochs on two threads with batches larger than a core's cache keeps (more than 170
-# images): by halves of the features, each batch in parts of up to 128 samples (what the CPU
+# images): by halves of the features, each batch in parts of up to 100 samples (what the CPU
 # backend does), and in chunks of samples and of features (what it did before, and does on other
 # numbers of threads), as pairs of epochs in one JVM (cifarlinear.cpu.EpochPairs in
 # target/benchmarks.jar: seed configuration but for the batch, 49,000 synthetic images). Both

@@ -55,8 +55,11 @@ public final class CpuBackend implements Backend {
      * {@link #PART} samples.
      */
     private static final long HALF_ROWS_BYTES = 1L << 20;
-    /** Most samples in a part of a larger batch, training by halves. */
-    static final int PART = 128;
+    /**
+     * Most samples in a part of a larger batch, training by halves: about the batch that by halves
+     * runs fastest here (bench/results/revision-pairs-*.md has parts of 100 against 128).
+     */
+    static final int PART = 100;
 
     private final int classes;
     private final int d;

@@ -293,7 +293,7 @@ class CpuBackendTest {
     }
 
     /**
-     * Batches that two threads take in parts (more than 170 images: parts of up to 128, every part
+     * Batches that two threads take in parts (more than 170 images: parts of up to 100, every part
      * scored with the step's W and its update summed apart) give the bits of one thread and of
      * three, which take each batch whole; so do two models trained together, each with its own
      * next W, softmax and sigmoid, and an epoch whose last batch is small enough to go whole.
