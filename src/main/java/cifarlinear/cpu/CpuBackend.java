@@ -372,6 +372,7 @@ public final class CpuBackend implements Backend {
                 int size = Math.min(batch, n - start);
                 int parts = parts(size);
                 clearSums();
+                setRates(etas, step, size); // the pending update takes its own β (Model#pendingBeta)
                 for (int q = 0; q < parts; q++) {
                     stepStart = start + (int) ((long) size * q / parts);
                     stepSize = start + (int) ((long) size * (q + 1) / parts) - stepStart;
@@ -380,8 +381,6 @@ public final class CpuBackend implements Backend {
                     } finally {
                         finishPending(); // done, or not to be done twice where it failed half-way
                     }
-                    // The last update's β is no longer needed.
-                    setRates(etas, step, size);
                     pool.run(lossPhase);
                     for (int m = 0; m < models.size(); m++) {
                         Model model = models.get(m);
@@ -393,7 +392,6 @@ public final class CpuBackend implements Backend {
                     pendingLast = q == parts - 1;
                     pendingInParts = parts > 1;
                 }
-                stepSize = size;
                 double firstLoss = stepBiases(lossSums);
                 samples += size;
                 listener.onStep(step, steps, firstLoss / size);
