@@ -423,9 +423,14 @@ public final class CpuBackend implements Backend {
         return (long) batch * d * Float.BYTES / 2 <= HALF_ROWS_BYTES ? 1 : (size + PART - 1) / PART;
     }
 
+    /** Whether the pending update is the last part of a step in parts: after it, the next W replaces W. */
+    private boolean pendingReplacesW() {
+        return pendingSize > 0 && pendingInParts && pendingLast;
+    }
+
     /** After the threads did the pending update: the next W replaces W where that was the last of its step's parts. */
     private void finishPending() {
-        if (pendingSize > 0 && pendingInParts && pendingLast) {
+        if (pendingReplacesW()) {
             for (int m = 0; m < models.size(); m++) {
                 Model model = models.get(m);
                 float[][] w = model.w;
@@ -449,7 +454,7 @@ public final class CpuBackend implements Backend {
         wk.aheadEnd = 0;
         wk.aheadPixels = null; // not kept from the garbage collector past their use
         wk.aheadRows = null;
-        boolean replaced = pendingSize > 0 && pendingInParts && pendingLast;
+        boolean replaced = pendingReplacesW();
         for (int m = 0; pendingSize > 0 && m < models.size(); m++) {
             Model model = models.get(m);
             if (!pendingInParts) {
@@ -541,11 +546,11 @@ public final class CpuBackend implements Backend {
     }
 
     /** Each model's rates for the step: its coefficient −η/m and its β = 1 − 2ηλ. */
-    private void setRates(float[][] etas, int step, int stepSize) {
+    private void setRates(float[][] etas, int step, int size) {
         for (int m = 0; m < models.size(); m++) {
             Model model = models.get(m);
             float eta = etas[m][step];
-            model.coefficient = -eta / stepSize;
+            model.coefficient = -eta / size;
             model.beta = 1.0f - 2.0f * eta * model.lambda;
         }
     }
@@ -591,18 +596,15 @@ public final class CpuBackend implements Backend {
 
     /**
      * Steps a model's b by the sum of the step's coefficients and returns the batch's summed loss
-     * ({@link #addSums}, which leaves them at zero for the next step). A method of its own, so that
-     * it runs compiled even while the step loop around it, which runs for a whole epoch, waits to be
-     * compiled again.
+     * (the sums of {@link #addSums}, which {@link #clearSums} sets to zero before every step). A
+     * method of its own, so that it runs compiled even while the step loop around it, which runs for
+     * a whole epoch, waits to be compiled again.
      */
     private double stepBias(Model model) {
         for (int k = 0; k < classes; k++) {
             model.b[k] = (float) (model.b[k] + model.coefficientSums[k]);
-            model.coefficientSums[k] = 0;
         }
-        double batchLoss = model.lossSum;
-        model.lossSum = 0;
-        return batchLoss;
+        return model.lossSum;
     }
 
     /**
