@@ -13,7 +13,6 @@ final class Report {
     private Report() {
     }
 
-    /** One line per class: name, accuracy and a bar. */
     /** Says on {@code err}, in one line, why the figures were left out, where they were. */
     static void figuresLeftOut(PrintWriter err) {
         String why = Figures.unavailable();
@@ -23,6 +22,7 @@ final class Report {
         }
     }
 
+    /** One line per class: name, accuracy and a bar. */
     static void perClass(PrintWriter out, List<String> classes, double[] accuracy) {
         int width = classes.stream().mapToInt(String::length).max().orElse(5);
         for (int k = 0; k < classes.size(); k++) {
