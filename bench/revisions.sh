@@ -9,7 +9,8 @@
 # EPOCHS (default 15) epochs each, seed configuration (softmax, batch 100, λ 0.1, η 0.01, flip 0.2),
 # on DATA (any --data of `train`; default the built-in synthetic set). Each run counts by its median
 # epoch (epochs 2..EPOCHS). Writes bench/results/revisions-OLD-NEW.md (short commit names): the
-# machine, the commands, every pair, the median of the pairs' ratios and how many pairs NEW won.
+# machine, the commands, every pair, the median of the pairs' ratios and how many pairs NEW won,
+# and each run's loading time (as `train` reports it), first epoch and whole run.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 script=bench/revisions.sh
@@ -37,12 +38,17 @@ for pair in $(seq 1 "$pairs"); do
   for name in "${order[@]}"; do
     echo "== pair $pair: ${rev[$name]}: cifar-linear ${train_args[*]} --out DIR" >&2
     rm -rf "$tmp/run"
+    start=$(date +%s.%N)
     if ! "$tmp/$name/cifar-linear" "${train_args[@]}" --out "$tmp/run" > "$tmp/run.log" 2>&1; then
       cat "$tmp/run.log" >&2
       echo "$script: the run of ${rev[$name]} failed" >&2
       exit 1
     fi
+    whole="$(echo "$(date +%s.%N) - $start" | bc)"
     epoch_seconds "$tmp/run" | median >> "$tmp/$name.times"
+    # The loading time, from train's line "Data: ... (S s)"; the first epoch, from metrics.csv.
+    loading="$(sed -n 's/^Data: .*(\([0-9.]*\) s)$/\1/p' "$tmp/run.log" | head -n 1)"
+    echo "${loading:-?} $(sed -n 2p "$tmp/run/metrics.csv" | cut -d, -f9) $whole" >> "$tmp/$name.runs"
   done
 done
 
@@ -76,5 +82,18 @@ wins="$(paste -d ' ' "$tmp/old.times" "$tmp/new.times" | awk '$2 < $1 {n++} END 
   printf 'Medians: %.4f s (%s) and %.4f s (%s); median of the pairs'"'"' ratios %.3f; %s shorter in %d of %d pairs.\n' \
     "$(median < "$tmp/old.times")" "${rev[old]}" "$(median < "$tmp/new.times")" "${rev[new]}" \
     "$(median < "$tmp/ratios")" "${rev[new]}" "$wins" "$pairs"
+  echo
+  echo "Each run's loading of the data, first epoch and whole run (start to exit), in seconds:"
+  echo
+  echo "| pair | ${rev[old]} loading | first epoch | whole run | ${rev[new]} loading | first epoch | whole run |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  paste -d ' ' "$tmp/old.runs" "$tmp/new.runs" \
+    | awk '{printf "| %d | %s | %.3f | %.1f | %s | %.3f | %.1f |\n", NR, $1, $2, $3, $4, $5, $6}'
+  echo
+  for name in old new; do
+    printf 'Medians of %s: loading %s s, first epoch %.3f s, whole run %.1f s.\n' "${rev[$name]}" \
+      "$(awk '{print $1}' "$tmp/$name.runs" | median)" "$(awk '{print $2}' "$tmp/$name.runs" | median)" \
+      "$(awk '{print $3}' "$tmp/$name.runs" | median)"
+  done
 } > "$out"
 cat "$out"
