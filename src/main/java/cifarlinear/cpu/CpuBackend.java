@@ -218,6 +218,20 @@ public final class CpuBackend implements Backend {
     /** Models that train side by side, with the ways of {@code tuning} that are on. */
     CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
                Tuning tuning) {
+        this(initial, lambdas, batch, threads, vectorApi, tuning, false);
+    }
+
+    /**
+     * One model, trained as on {@code threads} threads but with every step's pieces run one after
+     * the other on the calling thread ({@link WorkerPool#serial}): the same code, for
+     * {@link KernelWarmup}, which has the JIT compile it while other threads keep the cores busy.
+     */
+    static CpuBackend serial(LinearModel initial, int batch, float lambda, int threads, boolean vectorApi) {
+        return new CpuBackend(List.of(initial), new double[] {lambda}, batch, threads, vectorApi, Tuning.DEFAULT, true);
+    }
+
+    private CpuBackend(List<LinearModel> initial, double[] lambdas, int batch, int threads, boolean vectorApi,
+                       Tuning tuning, boolean serial) {
         LinearModel first = initial.getFirst();
         if (first.dim() != Dataset.DIM) {
             throw new IllegalArgumentException("the CPU backend trains on " + Dataset.DIM + "-feature images, not "
@@ -248,7 +262,7 @@ public final class CpuBackend implements Backend {
             centeredMean[j] -= 128;
         }
         this.invStd = first.stats().invStd();
-        this.pool = new WorkerPool(threads);
+        this.pool = serial ? WorkerPool.serial(threads) : new WorkerPool(threads);
         this.featureChunk = featureChunk(d, products.alignment(), threads);
         this.pixelUpdates = tuning.pixelUpdates() && readsPixels(products, classes, d, batch);
         this.x = products.rows(batch, d);
@@ -316,25 +330,35 @@ public final class CpuBackend implements Backend {
         }
         try {
             for (; step < steps && !stop.getAsBoolean(); step++) {
-                stepStart = step * batch;
-                stepSize = Math.min(batch, n - stepStart);
-                setRates(etas, step, stepSize);
-                clearSums();
-                sampleChunk = sampleChunk(stepSize, pool.parts());
-                fromPixels = pixelUpdates && epoch.dx() == null;
-                pool.runChunks((stepSize + sampleChunk - 1) / sampleChunk, samplePhase);
-                for (int m = 0; m < models.size(); m++) {
-                    addSums(models.get(m), stepSize);
-                }
-                double firstLoss = stepBiases(lossSums);
-                pool.runChunks((d + featureChunk - 1) / featureChunk, weightPhase);
-                samples += stepSize;
-                listener.onStep(step, steps, firstLoss / stepSize);
+                int size = Math.min(batch, n - step * batch);
+                double firstLoss = stepInChunks(etas, step, size, lossSums);
+                samples += size;
+                listener.onStep(step, steps, firstLoss / size);
             }
         } finally {
             plan = null;
         }
         return new Progress(step, lossSums, samples);
+    }
+
+    /**
+     * One step of {@code size} samples in chunks (see {@link #trainSteps}); returns the first
+     * model's summed loss. A method of its own, as {@link #stepByHalves} is.
+     */
+    private double stepInChunks(float[][] etas, int step, int size, double[] lossSums) {
+        stepStart = step * batch;
+        stepSize = size;
+        setRates(etas, step, size);
+        clearSums();
+        sampleChunk = sampleChunk(size, pool.parts());
+        fromPixels = pixelUpdates && plan.dx() == null;
+        pool.runChunks((size + sampleChunk - 1) / sampleChunk, samplePhase);
+        for (int m = 0; m < models.size(); m++) {
+            addSums(models.get(m), size);
+        }
+        double firstLoss = stepBiases(lossSums);
+        pool.runChunks((d + featureChunk - 1) / featureChunk, weightPhase);
+        return firstLoss;
     }
 
     /**
@@ -368,31 +392,8 @@ public final class CpuBackend implements Backend {
         pendingSize = 0;
         try {
             for (; step < steps && !stop.getAsBoolean(); step++) {
-                int start = step * batch;
-                int size = Math.min(batch, n - start);
-                int parts = parts(size);
-                clearSums();
-                setRates(etas, step, size); // the pending update takes its own β (Model#pendingBeta)
-                for (int q = 0; q < parts; q++) {
-                    stepStart = start + (int) ((long) size * q / parts);
-                    stepSize = start + (int) ((long) size * (q + 1) / parts) - stepStart;
-                    try {
-                        pool.run(halfPhase);
-                    } finally {
-                        finishPending(); // done, or not to be done twice where it failed half-way
-                    }
-                    pool.run(lossPhase);
-                    for (int m = 0; m < models.size(); m++) {
-                        Model model = models.get(m);
-                        addSums(model, stepSize);
-                        model.pendingBeta = model.beta;
-                    }
-                    pendingSize = stepSize;
-                    pendingFirst = q == 0;
-                    pendingLast = q == parts - 1;
-                    pendingInParts = parts > 1;
-                }
-                double firstLoss = stepBiases(lossSums);
+                int size = Math.min(batch, n - step * batch);
+                double firstLoss = stepByHalves(etas, step, size, lossSums);
                 samples += size;
                 listener.onStep(step, steps, firstLoss / size);
             }
@@ -408,6 +409,40 @@ public final class CpuBackend implements Backend {
             pendingSize = 0;
         }
         return new Progress(step, lossSums, samples);
+    }
+
+    /**
+     * One step of {@code size} samples by halves (see {@link #trainByHalves}), its update left
+     * pending; returns the first model's summed loss. A method of its own, so that the JIT compiles
+     * it once, from the calls, where it would otherwise compile the epoch's loop around it again
+     * for each loop it enters (on-stack replacement), each time with all that the step calls, while
+     * the training threads wait for a core.
+     */
+    private double stepByHalves(float[][] etas, int step, int size, double[] lossSums) {
+        int start = step * batch;
+        int parts = parts(size);
+        clearSums();
+        setRates(etas, step, size); // the pending update takes its own β (Model#pendingBeta)
+        for (int q = 0; q < parts; q++) {
+            stepStart = start + (int) ((long) size * q / parts);
+            stepSize = start + (int) ((long) size * (q + 1) / parts) - stepStart;
+            try {
+                pool.run(halfPhase);
+            } finally {
+                finishPending(); // done, or not to be done twice where it failed half-way
+            }
+            pool.run(lossPhase);
+            for (int m = 0; m < models.size(); m++) {
+                Model model = models.get(m);
+                addSums(model, stepSize);
+                model.pendingBeta = model.beta;
+            }
+            pendingSize = stepSize;
+            pendingFirst = q == 0;
+            pendingLast = q == parts - 1;
+            pendingInParts = parts > 1;
+        }
+        return stepBiases(lossSums);
     }
 
     /** Parts of a step of this many samples, training by halves. */

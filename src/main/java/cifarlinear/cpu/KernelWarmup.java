@@ -13,14 +13,21 @@ import java.util.Arrays;
 /**
  * Has the JIT compile the CPU kernels while the data loads. HotSpot compiles a method with its
  * optimizing compiler only after running it many times more slowly, which would otherwise cost the
- * first epoch of every run a second or two; the compiled code serves every later backend. So
- * this trains a throwaway model on a few hundred synthetic images, with the run's batch size (up
- * to 200), loss, flips, shifts and threads, and evaluates it, on a background thread, until
- * {@link #close} or a fixed number of steps.
+ * first epoch of every run a second or two, and compiling it takes a core for a while, which
+ * slows both training threads wherever it happens during training; the compiled code serves every
+ * later backend. So this trains a throwaway model on a few hundred synthetic images, with the
+ * run's batch size (up to 200), loss, flips, shifts and number of threads, and evaluates it, on
+ * one background thread, until {@link #close} or a fixed number of steps. The pieces of each step
+ * that the threads would share run one after the other on that thread ({@link CpuBackend#serial}),
+ * the same code in the same pieces: threads that wait for each other while the loading keeps the
+ * cores busy would only slow it and each other.
  */
 public final class KernelWarmup implements AutoCloseable {
-    /** About as many as the first epoch of a run takes before its kernels run compiled. */
-    private static final int STEPS = 600;
+    /**
+     * Enough for the optimizing compiler to take every method that a step calls, including those
+     * called once a step, which it takes after a few thousand calls.
+     */
+    private static final int STEPS = 6000;
 
     private final Thread thread;
     private volatile boolean stop;
@@ -47,7 +54,7 @@ public final class KernelWarmup implements AutoCloseable {
             CifarData data = SyntheticData.generate(4 * m, 1);
             Splits splits = Splits.of(data, m, 1);
             LinearModel model = LinearModel.initial(loss, data.classNames(), splits.stats(), 0.01, 1);
-            try (Backend backend = new CpuBackend(model, m, 0.01f, threads, vectorApi)) {
+            try (Backend backend = CpuBackend.serial(model, m, 0.01f, threads, vectorApi)) {
                 int steps = 0;
                 for (int e = 0; steps < STEPS && !stop; e++) {
                     EpochPlan plan = EpochPlan.draw(1, e, splits.train(), flip, shift);

@@ -57,16 +57,30 @@ public final class WorkerPool implements AutoCloseable {
     private volatile IdleWork idle = NO_IDLE_WORK;
 
     public WorkerPool(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        this(threads, false);
+    }
+
+    private WorkerPool(int parts, boolean serial) {
+        if (parts < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + parts);
         }
-        this.parts = threads;
-        this.workers = new Thread[threads - 1];
+        this.parts = parts;
+        this.workers = new Thread[serial ? 0 : parts - 1];
         for (int t = 0; t < workers.length; t++) {
             int part = t + 1;
             workers[t] = Thread.ofPlatform().daemon().name(THREAD_NAME_PREFIX + part).unstarted(() -> work(part));
             workers[t].start();
         }
+    }
+
+    /**
+     * A pool that runs each task in {@code parts} pieces, as one of that many threads does, but all
+     * on the calling thread, one piece after the other, with no threads of its own: the same code
+     * with the same pieces, where threads would only wait for each other (while other work keeps
+     * the cores busy, as {@link KernelWarmup}'s does).
+     */
+    public static WorkerPool serial(int parts) {
+        return new WorkerPool(parts, true);
     }
 
     public int parts() {
@@ -87,8 +101,8 @@ public final class WorkerPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("pool is closed");
         }
-        if (parts == 1) {
-            t.run(0, 1);
+        if (workers.length == 0) {
+            runSerially(t);
             return;
         }
         caller = Thread.currentThread();
@@ -127,6 +141,23 @@ public final class WorkerPool implements AutoCloseable {
         }
         if (f != null) {
             throw new IllegalStateException(f);
+        }
+    }
+
+    /** Every piece of {@code t} on this thread, in order, each one also after another failed; rethrows the first failure. */
+    private void runSerially(Task t) {
+        RuntimeException first = null;
+        for (int part = 0; part < parts; part++) {
+            try {
+                t.run(part, parts);
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 

@@ -135,6 +135,35 @@ class CpuBackendTest {
     }
 
     /**
+     * A backend that runs the pieces of two or three threads one after the other on one thread (as
+     * the kernel warm-up does) takes the path those threads take, by halves where two go so (batches
+     * of 200 in parts), and trains and evaluates to the same bits.
+     */
+    @ParameterizedTest
+    @CsvSource({"SOFTMAX, 2, 32", "SIGMOID, 2, 200", "SOFTMAX, 3, 32", "SOFTMAX, 2, 100"})
+    void piecesRunOneAfterTheOtherGiveTheBitsOfThreads(Loss loss, int threads, int batch) {
+        CifarData data = TestData.randomData(300, 40, 10, 12);
+        Splits s = Splits.of(data, 40, 1);
+        LinearModel start = LinearModel.initial(loss, data.classNames(), s.stats(), 0.01, 3);
+        try (CpuBackend threaded = new CpuBackend(start, batch, 0.1f, threads, true);
+             CpuBackend serial = CpuBackend.serial(start, batch, 0.1f, threads, true)) {
+            assertThat(serial.byHalves()).isEqualTo(threaded.byHalves());
+            assertThat(serial.description()).isEqualTo(threaded.description());
+            for (int e = 0; e < 2; e++) {
+                EpochPlan plan = EpochPlan.draw(2, e, s.train(), 0.5);
+                threaded.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
+                serial.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
+            }
+            assertThat(serial.snapshot(0).weights()).containsExactly(threaded.snapshot(0).weights());
+            assertThat(serial.snapshot(0).bias()).containsExactly(threaded.snapshot(0).bias());
+            Evaluation a = threaded.evaluate(s.val()).getFirst();
+            Evaluation b = serial.evaluate(s.val()).getFirst();
+            assertThat(b.lossSum()).isEqualTo(a.lossSum());
+            assertThat(b.predicted()).containsExactly(a.predicted());
+        }
+    }
+
+    /**
      * Two threads go by halves where the kernels split the scores, batches of any size (larger ones
      * in parts), and read the next step's pixels while they wait.
      */

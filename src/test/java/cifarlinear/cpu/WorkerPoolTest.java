@@ -69,6 +69,40 @@ class WorkerPoolTest {
     }
 
     /**
+     * A serial pool runs the pieces of as many threads, in order, all on the calling thread; a
+     * piece that fails does not keep the others from running, and the first failure is passed on.
+     */
+    @Test
+    void aSerialPoolRunsEveryPieceOnTheCallingThreadInOrder() {
+        try (WorkerPool pool = WorkerPool.serial(3)) {
+            assertThat(pool.parts()).isEqualTo(3);
+            List<Integer> order = new java.util.ArrayList<>();
+            Set<Thread> threads = ConcurrentHashMap.newKeySet();
+            pool.run((part, parts) -> {
+                assertThat(parts).isEqualTo(3);
+                order.add(part);
+                threads.add(Thread.currentThread());
+            });
+            assertThat(order).containsExactly(0, 1, 2);
+            order.clear();
+            pool.runChunks(7, (chunk, worker) -> {
+                order.add(chunk);
+                threads.add(Thread.currentThread());
+            });
+            assertThat(order).containsExactly(0, 1, 2, 3, 4, 5, 6);
+            assertThat(threads).containsExactly(Thread.currentThread());
+            order.clear();
+            assertThatThrownBy(() -> pool.run((part, parts) -> {
+                order.add(part);
+                if (part > 0) {
+                    throw new IllegalStateException("piece " + part + " failed");
+                }
+            })).isInstanceOf(IllegalStateException.class).hasMessage("piece 1 failed");
+            assertThat(order).containsExactly(0, 1, 2);
+        }
+    }
+
+    /**
      * While the calling thread waits for the workers, and while the workers wait for the next task,
      * each runs pieces of its own part of the idle work, on the thread that runs that part's
      * pieces of the tasks, until the work says there is no more for this wait.
