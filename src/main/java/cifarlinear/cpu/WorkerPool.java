@@ -5,7 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed team of threads that runs one task in {@code parts} pieces and waits for all of them:
- * the calling thread runs piece 0, each worker one other piece. Training calls it twice per
+ * the calling thread runs piece 0, each worker one other piece (in a {@link #serial} pool, the
+ * calling thread runs them all, one after the other). Training calls it twice per
  * step, thousands of times per second, so hand-off is a spin on a volatile generation counter
  * (workers park only after idling a while) rather than a queue.
  *

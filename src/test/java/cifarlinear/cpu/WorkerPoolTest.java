@@ -2,6 +2,7 @@ package cifarlinear.cpu;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,7 +77,7 @@ class WorkerPoolTest {
     void aSerialPoolRunsEveryPieceOnTheCallingThreadInOrder() {
         try (WorkerPool pool = WorkerPool.serial(3)) {
             assertThat(pool.parts()).isEqualTo(3);
-            List<Integer> order = new java.util.ArrayList<>();
+            List<Integer> order = new ArrayList<>();
             Set<Thread> threads = ConcurrentHashMap.newKeySet();
             pool.run((part, parts) -> {
                 assertThat(parts).isEqualTo(3);
