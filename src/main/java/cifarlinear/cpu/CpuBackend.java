@@ -632,8 +632,7 @@ public final class CpuBackend implements Backend {
     /**
      * Steps a model's b by the sum of the step's coefficients and returns the batch's summed loss
      * (the sums of {@link #addSums}, which {@link #clearSums} sets to zero before every step). A
-     * method of its own, so that it runs compiled even while the step loop around it, which runs for
-     * a whole epoch, waits to be compiled again.
+     * method of its own, so that it runs compiled even while the step around it waits to be.
      */
     private double stepBias(Model model) {
         for (int k = 0; k < classes; k++) {
