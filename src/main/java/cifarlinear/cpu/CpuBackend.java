@@ -37,7 +37,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>On two threads, where the kernels split the scores in two partial sums by features
  * ({@link Products#splitsScores}), in epochs without shifts, each thread keeps half of the
- * features instead ({@link #trainByHalves}; batches larger than a core's cache keeps of them in
+ * features instead ({@link #stepByHalves}; batches larger than a core's cache keeps of them in
  * parts):
  * the scores of {@link Products#scores} are the sum of those two partial sums in every case, so
  * this gives the same weights bit for bit, and W's halves and the gathered halves of the rows
@@ -86,7 +86,7 @@ public final class CpuBackend implements Backend {
     private final WorkerPool.ChunkTask samplePhase = this::samplePhase;
     private final WorkerPool.ChunkTask weightPhase = this::weightPhase;
 
-    /** Two threads, each with half of the features for good (see {@link #trainByHalves}). */
+    /** Two threads, each with half of the features for good (see {@link #stepByHalves}). */
     private final boolean halves;
     private final boolean idleReads;
     private final boolean vectorLoss;
@@ -320,23 +320,23 @@ public final class CpuBackend implements Backend {
         double[] lossSums = new double[models.size()];
         int samples = 0;
         int step = fromStep;
+        boolean byHalves = halves && epoch.dx() == null;
         plan = epoch;
-        if (halves && epoch.dx() == null) {
-            try {
-                return trainByHalves(steps, etas, fromStep, listener, stop);
-            } finally {
-                plan = null;
-            }
-        }
+        pendingSize = 0;
         try {
             for (; step < steps && !stop.getAsBoolean(); step++) {
                 int size = Math.min(batch, n - step * batch);
-                double firstLoss = stepInChunks(etas, step, size, lossSums);
+                double firstLoss = byHalves ? stepByHalves(etas, step, size, lossSums)
+                        : stepInChunks(etas, step, size, lossSums);
                 samples += size;
                 listener.onStep(step, steps, firstLoss / size);
             }
         } finally {
-            plan = null;
+            try {
+                finishByHalves();
+            } finally {
+                plan = null;
+            }
         }
         return new Progress(step, lossSums, samples);
     }
@@ -362,7 +362,8 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * Steps with two threads, each owning half of the features ({@link Products#scoreSplit}) for
+     * One step of {@code size} samples by two threads, its update left pending; returns the first
+     * model's summed loss. Each thread owns half of the features ({@link Products#scoreSplit}) for
      * the whole epoch: it gathers its half of every sample of the batch, computes its partial sums
      * of the scores, and updates its half of W. Only the partial sums and the coefficients cross
      * between the cores; W and the gathered rows stay where they are. Two hand-offs per step:
@@ -378,45 +379,14 @@ public final class CpuBackend implements Backend {
      * samples' terms to the next W ({@link Model#next}), starting from β W, in the order of the
      * samples, which gives the bits of the update of the whole batch at once; after the last part
      * the next W replaces W. The gathered rows of a part stay in the cache, as a small batch's do.
-     * The weights are the same bit for bit as with the steps of {@link #trainSteps} on any number of
-     * threads. Each update waits for the next part, so the listener is called while W is one update
-     * behind b; the update of the last whole step is done before returning, also when the listener or
-     * the loss phase fails.
-     */
-    private Progress trainByHalves(int steps, float[][] etas, int fromStep, StepListener listener,
-                                   BooleanSupplier stop) {
-        int n = plan.size();
-        double[] lossSums = new double[models.size()];
-        int samples = 0;
-        int step = fromStep;
-        pendingSize = 0;
-        try {
-            for (; step < steps && !stop.getAsBoolean(); step++) {
-                int size = Math.min(batch, n - step * batch);
-                double firstLoss = stepByHalves(etas, step, size, lossSums);
-                samples += size;
-                listener.onStep(step, steps, firstLoss / size);
-            }
-        } finally {
-            if (pendingSize > 0 && pendingLast) {
-                stepSize = 0;
-                try {
-                    pool.run(halfPhase);
-                } finally {
-                    finishPending();
-                }
-            }
-            pendingSize = 0;
-        }
-        return new Progress(step, lossSums, samples);
-    }
-
-    /**
-     * One step of {@code size} samples by halves (see {@link #trainByHalves}), its update left
-     * pending; returns the first model's summed loss. A method of its own, so that the JIT compiles
-     * it once, from the calls, where it would otherwise compile the epoch's loop around it again
-     * for each loop it enters (on-stack replacement), each time with all that the step calls, while
-     * the training threads wait for a core.
+     * The weights are the same bit for bit as with the steps of {@link #stepInChunks} on any number
+     * of threads. Each update waits for the next part, so the listener is called while W is one update
+     * behind b; {@link #finishByHalves} does the update of the last whole step.
+     *
+     * <p>A method of its own, so that the JIT compiles it once, from the calls, where it would
+     * otherwise compile the epoch's loop around it again for each loop it enters (on-stack
+     * replacement), each time with all that the step calls, while the training threads wait for a
+     * core.
      */
     private double stepByHalves(float[][] etas, int step, int size, double[] lossSums) {
         int start = step * batch;
@@ -443,6 +413,23 @@ public final class CpuBackend implements Backend {
             pendingInParts = parts > 1;
         }
         return stepBiases(lossSums);
+    }
+
+    /**
+     * The update of the last whole step by halves, which waited for a next one: done at the end of
+     * the steps of {@link #trainSteps}, also when the listener or the loss phase failed; nothing
+     * where none is pending.
+     */
+    private void finishByHalves() {
+        if (pendingSize > 0 && pendingLast) {
+            stepSize = 0;
+            try {
+                pool.run(halfPhase);
+            } finally {
+                finishPending();
+            }
+        }
+        pendingSize = 0;
     }
 
     /** Parts of a step of this many samples, training by halves. */
@@ -644,7 +631,7 @@ public final class CpuBackend implements Backend {
     /**
      * Whether training on this many threads goes by halves of the features (in epochs without
      * shifts): on two, where the kernels split the scores; batches larger than a core's cache keeps
-     * of them (170 CIFAR images) in parts ({@link #trainByHalves}).
+     * of them (170 CIFAR images) in parts ({@link #stepByHalves}).
      */
     static boolean byHalves(Products products, int threads, int classes, int d) {
         return threads == 2 && products.splitsScores(classes, d);
