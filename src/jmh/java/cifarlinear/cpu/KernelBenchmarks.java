@@ -45,6 +45,7 @@ public class KernelBenchmarks {
     private float[][] w;
     private float[][] x;
     private float[][] c;
+    private float[] cs;
     private float[][] s;
     private byte[] u;
     private int[] rows;
@@ -66,6 +67,8 @@ public class KernelBenchmarks {
         w = rows(products, classes, d, rng);
         x = rows(products, batch, d, rng);
         c = matrix(classes, batch, rng);
+        cs = new float[batch * classes];
+        Products.bySample(c, classes, 0, batch, cs);
         s = new float[classes][batch];
         int n = 5000;
         u = new byte[n * d];
@@ -137,7 +140,7 @@ public class KernelBenchmarks {
     /** W ← β W + C Xᵀ: 2·K·d·m floating-point operations. */
     @Benchmark
     public float[][] update() {
-        products.update(w, classes, x, batch, c, 0.9999f, 0, d);
+        products.update(w, classes, x, batch, c, cs, 0.9999f, 0, d);
         return w;
     }
 

@@ -39,6 +39,7 @@ public class PixelUpdateBenchmark {
     private final Products products = new VectorKernels();
     private float[][] w;
     private float[][] c;
+    private float[] cs;
     private byte[] u;
     private int[] rows;
     private boolean[] flip;
@@ -58,6 +59,8 @@ public class PixelUpdateBenchmark {
                 row[i] = (float) (rng.nextGaussian() * 1e-6);
             }
         }
+        cs = new float[batch * classes];
+        Products.bySample(c, classes, 0, batch, cs);
         int n = 5000;
         u = new byte[n * d];
         rng.nextBytes(u);
@@ -74,7 +77,7 @@ public class PixelUpdateBenchmark {
 
     @Benchmark
     public float[][] updateFromPixels() {
-        products.updateFromPixels(w, classes, u, d, rows, flip, 0, mean, inv, batch, c, 0.9999f, 0, d);
+        products.updateFromPixels(w, classes, u, d, rows, flip, 0, mean, inv, batch, c, cs, 0.9999f, 0, d);
         return w;
     }
 }

@@ -50,6 +50,7 @@ public class StepBenchmark {
     private float[][] w;
     private float[][] x;
     private float[][] c;
+    private float[] cs;
     private float[][][] s;
     private float[][][] own;
     private Object[] scratch;
@@ -86,6 +87,8 @@ public class StepBenchmark {
                 v[i] = (float) (rng.nextGaussian() * 1e-6);
             }
         }
+        cs = new float[batch * classes];
+        Products.bySample(c, classes, 0, batch, cs);
         sampleChunk = CpuBackend.sampleChunk(batch, threads);
         featureChunk = CpuBackend.featureChunk(d, products.alignment(), threads);
         s = new float[threads][classes][sampleChunk];
@@ -119,10 +122,11 @@ public class StepBenchmark {
             int j0 = chunk * featureChunk;
             int j1 = Math.min(d, j0 + featureChunk);
             if (update.equals("rows")) {
-                products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
+                products.update(w, classes, x, batch, c, cs, 0.9999f, j0, j1);
             } else {
                 int off = step % (rows.length / batch) * batch;
-                products.updateFromPixels(w, classes, u, d, rows, flip, off, mean, inv, batch, c, 0.9999f, j0, j1);
+                products.updateFromPixels(w, classes, u, d, rows, flip, off, mean, inv, batch, c, cs, 0.9999f, j0,
+                        j1);
             }
         };
     }

@@ -121,6 +121,8 @@ public final class CpuBackend implements Backend {
         float[][] next;
         final float[] b;
         final float[][] c;
+        /** The same coefficients sample by sample ({@link Products#bySample}), as the update reads them. */
+        final float[] bySample;
         final double[] sampleLoss;
         /** Each half's partial sums of the scores (two threads by halves only). */
         final float[][][] partial;
@@ -142,6 +144,7 @@ public final class CpuBackend implements Backend {
             }
             this.b = initial.bias().clone();
             this.c = new float[classes][batch];
+            this.bySample = new float[batch * classes];
             this.sampleLoss = new double[batch];
             this.partial = halves ? new float[2][classes][partSize] : null;
             this.next = halves && partSize < batch ? products.rows(classes, d) : null;
@@ -480,13 +483,14 @@ public final class CpuBackend implements Backend {
         for (int m = 0; pendingSize > 0 && m < models.size(); m++) {
             Model model = models.get(m);
             if (!pendingInParts) {
-                products.update(model.w, classes, rows, pendingSize, model.c, model.pendingBeta, j0, j1);
+                products.update(model.w, classes, rows, pendingSize, model.c, model.bySample, model.pendingBeta, j0,
+                        j1);
                 continue;
             }
             if (pendingFirst) {
                 scale(model.w, model.next, model.pendingBeta, j0, j1);
             }
-            products.update(model.next, classes, rows, pendingSize, model.c, 1.0f, j0, j1);
+            products.update(model.next, classes, rows, pendingSize, model.c, model.bySample, 1.0f, j0, j1);
         }
         if (stepSize == 0) {
             return;
@@ -551,6 +555,7 @@ public final class CpuBackend implements Backend {
         for (Model model : models) {
             lossAndCoefficients(model.loss, model.partial[0], model.partial[1], 0, model.b, labels, order, stepStart,
                     i0, i1, model.coefficient, model.c, model.sampleLoss, wk);
+            Products.bySample(model.c, classes, i0, i1, model.bySample);
         }
     }
 
@@ -669,6 +674,7 @@ public final class CpuBackend implements Backend {
             products.scores(model.w, classes, d, rows, r0, r0 + i1 - i0, wk.s, wk.scratch);
             lossAndCoefficients(model.loss, wk.s, null, i0, model.b, labels, order, stepStart, i0, i1,
                     model.coefficient, model.c, model.sampleLoss, wk);
+            Products.bySample(model.c, classes, i0, i1, model.bySample);
         }
     }
 
@@ -680,9 +686,9 @@ public final class CpuBackend implements Backend {
         for (Model model : models) {
             if (fromPixels) {
                 products.updateFromPixels(model.w, classes, p.data().centeredPixels(), d, p.order(), p.flip(),
-                        stepStart, centeredMean, invStd, stepSize, model.c, model.beta, j0, j1);
+                        stepStart, centeredMean, invStd, stepSize, model.c, model.bySample, model.beta, j0, j1);
             } else {
-                products.update(model.w, classes, x, stepSize, model.c, model.beta, j0, j1);
+                products.update(model.w, classes, x, stepSize, model.c, model.bySample, model.beta, j0, j1);
             }
         }
     }

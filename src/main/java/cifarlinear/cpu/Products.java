@@ -74,8 +74,26 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
         return touched + u[src + j1 - 1];
     }
 
-    /** w[k][j] ← β · w[k][j] + Σ_{i < m} c[k][i] · x[i][j] for features {@code [j0, j1)}. */
-    abstract void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1);
+    /**
+     * w[k][j] ← β · w[k][j] + Σ_{i < m} c[k][i] · x[i][j] for features {@code [j0, j1)}. {@code bySample}
+     * holds the same coefficients sample by sample ({@link #bySample}); each implementation reads
+     * whichever suits its loops.
+     */
+    abstract void update(float[][] w, int classes, float[][] x, int m, float[][] c, float[] bySample, float beta,
+                         int j0, int j1);
+
+    /**
+     * Copies the coefficients of samples {@code [i0, i1)} sample by sample, as {@link #update} also
+     * takes them: {@code bySample[i · classes + k] = c[k][i]}.
+     */
+    static void bySample(float[][] c, int classes, int i0, int i1, float[] bySample) {
+        for (int k = 0; k < classes; k++) {
+            float[] ck = c[k];
+            for (int i = i0; i < i1; i++) {
+                bySample[i * classes + k] = ck[i];
+            }
+        }
+    }
 
     /** Whether {@link #updateFromPixels} can do the update for this shape. */
     boolean updatesFromPixels(int classes, int d) {
@@ -91,7 +109,8 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
      * {@link #updatesFromPixels} holds.
      */
     void updateFromPixels(float[][] w, int classes, byte[] u, int d, int[] rows, boolean[] flip, int rowOff,
-                          float[] centeredMean, float[] invStd, int m, float[][] c, float beta, int j0, int j1) {
+                          float[] centeredMean, float[] invStd, int m, float[][] c, float[] bySample, float beta,
+                          int j0, int j1) {
         throw new UnsupportedOperationException("the update from pixels is not implemented by " + describe());
     }
 
@@ -161,7 +180,8 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
         }
 
         @Override
-        void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1) {
+        void update(float[][] w, int classes, float[][] x, int m, float[][] c, float[] bySample, float beta, int j0,
+                    int j1) {
             CpuKernels.update(w, classes, x, m, c, beta, j0, j1);
         }
 

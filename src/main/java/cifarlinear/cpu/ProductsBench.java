@@ -47,6 +47,8 @@ public final class ProductsBench {
                 row[i] = (float) (rng.nextGaussian() * 1e-6);
             }
         }
+        float[] cs = new float[batch * classes];
+        Products.bySample(c, classes, 0, batch, cs);
         boolean halves = CpuBackend.byHalves(products, threads, classes, d);
         int pieces = halves ? CpuBackend.parts(batch, d, batch) : 1;
         int pieceSize = (batch + pieces - 1) / pieces;
@@ -78,17 +80,17 @@ public final class ProductsBench {
             int j0 = chunk * featureChunk;
             int j1 = Math.min(d, j0 + featureChunk);
             if (fromPixels) {
-                products.updateFromPixels(w, classes, u, d, order, flip, 0, centeredMean, invStd, batch, c, 0.9999f, j0,
-                        j1);
+                products.updateFromPixels(w, classes, u, d, order, flip, 0, centeredMean, invStd, batch, c, cs, 0.9999f,
+                        j0, j1);
             } else {
-                products.update(w, classes, x, batch, c, 0.9999f, j0, j1);
+                products.update(w, classes, x, batch, c, cs, 0.9999f, j0, j1);
             }
         };
         WorkerPool.Task byHalves = (part, parts) -> {
             int split = products.scoreSplit(d);
             int j0 = part == 0 ? 0 : split;
             int j1 = part == 0 ? split : d;
-            products.update(w, classes, x, rows, c, 0.9999f, j0, j1);
+            products.update(w, classes, x, rows, c, cs, 0.9999f, j0, j1);
             products.partialScores(w, classes, d, x, 0, rows, s[part], scratch[part], part == 1);
         };
         int sampleChunks = (batch + sampleChunk - 1) / sampleChunk;

@@ -20,7 +20,10 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #updateFromPixels}).
  *
  * <p>The update's block of 10 classes holds twenty accumulators, which fit the 32 vector
- * registers of AVX-512, NEON and SVE. With 16 (x86 without AVX-512: AVX2, most laptops) the
+ * registers of AVX-512, NEON and SVE. Its ten coefficients of a sample are ten floats side by side
+ * ({@link Products#bySample}), broadcast from one array: with ten rows of C, one array each, the
+ * compiler keeps some of their addresses in memory and loads them again on every iteration. With
+ * 16 vector registers (x86 without AVX-512: AVX2, most laptops) the
  * compiler keeps half of them in memory, loading and storing each on every iteration; there the
  * update goes 5 classes at a time (ten accumulators) and reads the gathered rows, since the update
  * from pixels needs more registers still. The block shape does not change a single bit of the
@@ -599,7 +602,8 @@ final class VectorKernels extends Products {
     }
 
     @Override
-    void update(float[][] w, int classes, float[][] x, int m, float[][] c, float beta, int j0, int j1) {
+    void update(float[][] w, int classes, float[][] x, int m, float[][] c, float[] bySample, float beta, int j0,
+                int j1) {
         int jv = j0 + (j1 - j0) / (2 * L) * (2 * L);
         int tens = fewRegisters ? 0 : classes / 10 * 10;
         int fives = classes / 5 * 5;
@@ -608,10 +612,10 @@ final class VectorKernels extends Products {
         for (int j = j0; j < jv; j += 2 * L) {
             int k = 0;
             for (; k < tens; k += 10) {
-                updateTen(w, k, x, m, c, beta, j);
+                updateTen(w, k, classes, x, m, bySample, beta, j);
             }
             for (; k < fives; k += 5) {
-                updateFive(w, k, x, m, c, beta, j);
+                updateFive(w, k, classes, x, m, bySample, beta, j);
             }
             for (; k < classes; k++) {
                 float[] wk = w[k];
@@ -645,19 +649,11 @@ final class VectorKernels extends Products {
 
     /**
      * Classes {@code [k, k + 10)}, features {@code [j, j + 2L)}: twenty accumulators in
-     * registers, two loads of x and ten broadcasts per twenty FMAs.
+     * registers, two loads of x and ten broadcasts (of the sample's coefficients, side by side in
+     * {@code bySample}) per twenty FMAs.
      */
-    private static void updateTen(float[][] w, int k, float[][] x, int m, float[][] c, float beta, int j) {
-        float[] c0 = c[k];
-        float[] c1 = c[k + 1];
-        float[] c2 = c[k + 2];
-        float[] c3 = c[k + 3];
-        float[] c4 = c[k + 4];
-        float[] c5 = c[k + 5];
-        float[] c6 = c[k + 6];
-        float[] c7 = c[k + 7];
-        float[] c8 = c[k + 8];
-        float[] c9 = c[k + 9];
+    private static void updateTen(float[][] w, int k, int classes, float[][] x, int m, float[] bySample, float beta,
+                                  int j) {
         FloatVector a00 = FloatVector.fromArray(SPECIES, w[k], OFFSET + j).mul(beta);
         FloatVector a01 = FloatVector.fromArray(SPECIES, w[k], OFFSET + j + L).mul(beta);
         FloatVector a10 = FloatVector.fromArray(SPECIES, w[k + 1], OFFSET + j).mul(beta);
@@ -678,38 +674,39 @@ final class VectorKernels extends Products {
         FloatVector a81 = FloatVector.fromArray(SPECIES, w[k + 8], OFFSET + j + L).mul(beta);
         FloatVector a90 = FloatVector.fromArray(SPECIES, w[k + 9], OFFSET + j).mul(beta);
         FloatVector a91 = FloatVector.fromArray(SPECIES, w[k + 9], OFFSET + j + L).mul(beta);
-        for (int i = 0; i < m; i++) {
+        int at = k;
+        for (int i = 0; i < m; i++, at += classes) {
             float[] xi = x[i];
             FloatVector y0 = FloatVector.fromArray(SPECIES, xi, OFFSET + j);
             FloatVector y1 = FloatVector.fromArray(SPECIES, xi, OFFSET + j + L);
-            FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
+            FloatVector b = FloatVector.broadcast(SPECIES, bySample[at]);
             a00 = y0.fma(b, a00);
             a01 = y1.fma(b, a01);
-            b = FloatVector.broadcast(SPECIES, c1[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 1]);
             a10 = y0.fma(b, a10);
             a11 = y1.fma(b, a11);
-            b = FloatVector.broadcast(SPECIES, c2[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 2]);
             a20 = y0.fma(b, a20);
             a21 = y1.fma(b, a21);
-            b = FloatVector.broadcast(SPECIES, c3[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 3]);
             a30 = y0.fma(b, a30);
             a31 = y1.fma(b, a31);
-            b = FloatVector.broadcast(SPECIES, c4[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 4]);
             a40 = y0.fma(b, a40);
             a41 = y1.fma(b, a41);
-            b = FloatVector.broadcast(SPECIES, c5[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 5]);
             a50 = y0.fma(b, a50);
             a51 = y1.fma(b, a51);
-            b = FloatVector.broadcast(SPECIES, c6[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 6]);
             a60 = y0.fma(b, a60);
             a61 = y1.fma(b, a61);
-            b = FloatVector.broadcast(SPECIES, c7[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 7]);
             a70 = y0.fma(b, a70);
             a71 = y1.fma(b, a71);
-            b = FloatVector.broadcast(SPECIES, c8[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 8]);
             a80 = y0.fma(b, a80);
             a81 = y1.fma(b, a81);
-            b = FloatVector.broadcast(SPECIES, c9[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 9]);
             a90 = y0.fma(b, a90);
             a91 = y1.fma(b, a91);
         }
@@ -742,14 +739,16 @@ final class VectorKernels extends Products {
 
     @Override
     void updateFromPixels(float[][] w, int classes, byte[] u, int d, int[] rows, boolean[] flip, int rowOff,
-                          float[] centeredMean, float[] invStd, int m, float[][] c, float beta, int j0, int j1) {
+                          float[] centeredMean, float[] invStd, int m, float[][] c, float[] bySample, float beta,
+                          int j0, int j1) {
         if (!updatesFromPixels(classes, d) || j0 % (2 * L) != 0 || j1 % (2 * L) != 0) {
             throw new IllegalArgumentException("no update from pixels for " + classes + " classes, features [" + j0
                     + ", " + j1 + ")");
         }
         for (int j = j0; j < j1; j += 2 * L) {
             for (int k = 0; k < classes; k += 10) {
-                updateTenFromPixels(w, k, u, d, rows, flip, rowOff, centeredMean, invStd, m, c, beta, j);
+                updateTenFromPixels(w, k, classes, u, d, rows, flip, rowOff, centeredMean, invStd, m, bySample, beta,
+                        j);
             }
         }
     }
@@ -759,9 +758,9 @@ final class VectorKernels extends Products {
      * normalized and, when it is flipped, taken from the mirror block of its image row with the
      * lanes reversed, exactly as {@link #gather} makes them.
      */
-    private static void updateTenFromPixels(float[][] w, int k, byte[] u, int d, int[] rows, boolean[] flip,
-                                            int rowOff, float[] centeredMean, float[] invStd, int m, float[][] c,
-                                            float beta, int j) {
+    private static void updateTenFromPixels(float[][] w, int k, int classes, byte[] u, int d, int[] rows,
+                                            boolean[] flip, int rowOff, float[] centeredMean, float[] invStd, int m,
+                                            float[] bySample, float beta, int j) {
         // A flipped sample's features [j, j + 2L) come from [mj, mj + 2L) of its image row, reversed.
         int rowStart = j - j % Dataset.SIDE;
         int mj = rowStart + Dataset.SIDE - 2 * L - (j - rowStart);
@@ -774,16 +773,6 @@ final class VectorKernels extends Products {
         FloatVector fm1 = ROW_BLOCK ? m1 : FloatVector.fromArray(SPECIES, centeredMean, mj + L);
         FloatVector fv0 = ROW_BLOCK ? v0 : FloatVector.fromArray(SPECIES, invStd, mj);
         FloatVector fv1 = ROW_BLOCK ? v1 : FloatVector.fromArray(SPECIES, invStd, mj + L);
-        float[] c0 = c[k];
-        float[] c1 = c[k + 1];
-        float[] c2 = c[k + 2];
-        float[] c3 = c[k + 3];
-        float[] c4 = c[k + 4];
-        float[] c5 = c[k + 5];
-        float[] c6 = c[k + 6];
-        float[] c7 = c[k + 7];
-        float[] c8 = c[k + 8];
-        float[] c9 = c[k + 9];
         FloatVector a00 = FloatVector.fromArray(SPECIES, w[k], OFFSET + j).mul(beta);
         FloatVector a01 = FloatVector.fromArray(SPECIES, w[k], OFFSET + j + L).mul(beta);
         FloatVector a10 = FloatVector.fromArray(SPECIES, w[k + 1], OFFSET + j).mul(beta);
@@ -804,7 +793,8 @@ final class VectorKernels extends Products {
         FloatVector a81 = FloatVector.fromArray(SPECIES, w[k + 8], OFFSET + j + L).mul(beta);
         FloatVector a90 = FloatVector.fromArray(SPECIES, w[k + 9], OFFSET + j).mul(beta);
         FloatVector a91 = FloatVector.fromArray(SPECIES, w[k + 9], OFFSET + j + L).mul(beta);
-        for (int i = 0; i < m; i++) {
+        int at = k;
+        for (int i = 0; i < m; i++, at += classes) {
             int src = rows[rowOff + i] * d;
             FloatVector y0;
             FloatVector y1;
@@ -819,34 +809,34 @@ final class VectorKernels extends Products {
                 y1 = ((FloatVector) ByteVector.fromArray(BYTES, u, src + mj)
                         .convertShape(VectorOperators.B2F, SPECIES, 0)).sub(fm0).mul(fv0).rearrange(REVERSE);
             }
-            FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
+            FloatVector b = FloatVector.broadcast(SPECIES, bySample[at]);
             a00 = y0.fma(b, a00);
             a01 = y1.fma(b, a01);
-            b = FloatVector.broadcast(SPECIES, c1[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 1]);
             a10 = y0.fma(b, a10);
             a11 = y1.fma(b, a11);
-            b = FloatVector.broadcast(SPECIES, c2[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 2]);
             a20 = y0.fma(b, a20);
             a21 = y1.fma(b, a21);
-            b = FloatVector.broadcast(SPECIES, c3[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 3]);
             a30 = y0.fma(b, a30);
             a31 = y1.fma(b, a31);
-            b = FloatVector.broadcast(SPECIES, c4[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 4]);
             a40 = y0.fma(b, a40);
             a41 = y1.fma(b, a41);
-            b = FloatVector.broadcast(SPECIES, c5[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 5]);
             a50 = y0.fma(b, a50);
             a51 = y1.fma(b, a51);
-            b = FloatVector.broadcast(SPECIES, c6[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 6]);
             a60 = y0.fma(b, a60);
             a61 = y1.fma(b, a61);
-            b = FloatVector.broadcast(SPECIES, c7[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 7]);
             a70 = y0.fma(b, a70);
             a71 = y1.fma(b, a71);
-            b = FloatVector.broadcast(SPECIES, c8[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 8]);
             a80 = y0.fma(b, a80);
             a81 = y1.fma(b, a81);
-            b = FloatVector.broadcast(SPECIES, c9[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 9]);
             a90 = y0.fma(b, a90);
             a91 = y1.fma(b, a91);
         }
@@ -873,17 +863,13 @@ final class VectorKernels extends Products {
     }
 
     /** Classes {@code [k, k + 5)}, features {@code [j, j + 2L)}: ten accumulators in registers. */
-    private static void updateFive(float[][] w, int k, float[][] x, int m, float[][] c, float beta, int j) {
+    private static void updateFive(float[][] w, int k, int classes, float[][] x, int m, float[] bySample, float beta,
+                                   int j) {
         float[] w0 = w[k];
         float[] w1 = w[k + 1];
         float[] w2 = w[k + 2];
         float[] w3 = w[k + 3];
         float[] w4 = w[k + 4];
-        float[] c0 = c[k];
-        float[] c1 = c[k + 1];
-        float[] c2 = c[k + 2];
-        float[] c3 = c[k + 3];
-        float[] c4 = c[k + 4];
         FloatVector a00 = FloatVector.fromArray(SPECIES, w0, OFFSET + j).mul(beta);
         FloatVector a01 = FloatVector.fromArray(SPECIES, w0, OFFSET + j + L).mul(beta);
         FloatVector a10 = FloatVector.fromArray(SPECIES, w1, OFFSET + j).mul(beta);
@@ -894,23 +880,24 @@ final class VectorKernels extends Products {
         FloatVector a31 = FloatVector.fromArray(SPECIES, w3, OFFSET + j + L).mul(beta);
         FloatVector a40 = FloatVector.fromArray(SPECIES, w4, OFFSET + j).mul(beta);
         FloatVector a41 = FloatVector.fromArray(SPECIES, w4, OFFSET + j + L).mul(beta);
-        for (int i = 0; i < m; i++) {
+        int at = k;
+        for (int i = 0; i < m; i++, at += classes) {
             float[] xi = x[i];
             FloatVector y0 = FloatVector.fromArray(SPECIES, xi, OFFSET + j);
             FloatVector y1 = FloatVector.fromArray(SPECIES, xi, OFFSET + j + L);
-            FloatVector b = FloatVector.broadcast(SPECIES, c0[i]);
+            FloatVector b = FloatVector.broadcast(SPECIES, bySample[at]);
             a00 = y0.fma(b, a00);
             a01 = y1.fma(b, a01);
-            b = FloatVector.broadcast(SPECIES, c1[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 1]);
             a10 = y0.fma(b, a10);
             a11 = y1.fma(b, a11);
-            b = FloatVector.broadcast(SPECIES, c2[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 2]);
             a20 = y0.fma(b, a20);
             a21 = y1.fma(b, a21);
-            b = FloatVector.broadcast(SPECIES, c3[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 3]);
             a30 = y0.fma(b, a30);
             a31 = y1.fma(b, a31);
-            b = FloatVector.broadcast(SPECIES, c4[i]);
+            b = FloatVector.broadcast(SPECIES, bySample[at + 4]);
             a40 = y0.fma(b, a40);
             a41 = y1.fma(b, a41);
         }

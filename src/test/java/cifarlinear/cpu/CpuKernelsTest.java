@@ -38,6 +38,13 @@ class CpuKernelsTest {
         return a;
     }
 
+    /** The coefficients {@code c} of {@code m} samples sample by sample, as the update also takes them. */
+    private static float[] bySample(float[][] c, int m) {
+        float[] s = new float[m * c.length];
+        Products.bySample(c, c.length, 0, m, s);
+        return s;
+    }
+
     private static float[][] copy(float[][] a) {
         float[][] c = new float[a.length][];
         for (int r = 0; r < a.length; r++) {
@@ -162,6 +169,24 @@ class CpuKernelsTest {
     }
 
     @ParameterizedTest
+    @CsvSource({"10, 100, 0, 100", "3, 7, 2, 5", "100, 5, 4, 5"})
+    void coefficientsBySampleAreTheClassesOfEachSampleSideBySide(int k, int m, int i0, int i1) {
+        float[][] c = matrix(k, m, 9);
+        float[] s = new float[m * k];
+        java.util.Arrays.fill(s, Float.NaN);
+        Products.bySample(c, k, i0, i1, s);
+        for (int i = 0; i < m; i++) {
+            for (int kk = 0; kk < k; kk++) {
+                if (i >= i0 && i < i1) {
+                    assertThat(s[i * k + kk]).as("sample %d, class %d", i, kk).isEqualTo(c[kk][i]);
+                } else {
+                    assertThat(s[i * k + kk]).as("sample %d outside [%d, %d)", i, i0, i1).isNaN();
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
     @CsvSource({"0, 37, 0, 3072", "3, 4, 32, 64", "5, 100, 128, 256"})
     void transposeTransposes(int i0, int i1, int j0, int j1) {
         float[][] x = matrix(i1, 3072, 6);
@@ -205,8 +230,8 @@ class CpuKernelsTest {
             }
             float[][] fastW = copy(pw);
             int mid = Math.min(d, p.alignment() * 3);
-            p.update(fastW, k, px, m, c, 0.97f, 0, mid);
-            p.update(fastW, k, px, m, c, 0.97f, mid, d);
+            p.update(fastW, k, px, m, c, bySample(c, m), 0.97f, 0, mid);
+            p.update(fastW, k, px, m, c, bySample(c, m), 0.97f, mid, d);
             assertClose(features(p, fastW), refW);
         }
     }
@@ -229,8 +254,8 @@ class CpuKernelsTest {
         narrow.scores(w, k, d, x, i0, i1, s16, narrow.scratch(k, d, i1 - i0));
         float[][] w32 = copy(w);
         float[][] w16 = copy(w);
-        wide.update(w32, k, x, m, c, 0.97f, 0, d);
-        narrow.update(w16, k, x, m, c, 0.97f, 0, d);
+        wide.update(w32, k, x, m, c, bySample(c, m), 0.97f, 0, d);
+        narrow.update(w16, k, x, m, c, bySample(c, m), 0.97f, 0, d);
         for (int r = 0; r < k; r++) {
             assertThat(s16[r]).as("scores of class %d", r).containsExactly(s32[r]);
             assertThat(w16[r]).as("weights of class %d", r).containsExactly(w32[r]);
@@ -259,9 +284,9 @@ class CpuKernelsTest {
         float[][] c = matrix(k, m, 7);
         float[][] fromRows = rowsOf(p, matrix(k, Dataset.DIM, 8));
         float[][] fromPixels = copy(fromRows);
-        p.update(fromRows, k, x, m, c, 0.99f, j0, j1);
-        p.updateFromPixels(fromPixels, k, data.centeredPixels(), Dataset.DIM, rows, flip, 2, mean, inv, m, c, 0.99f,
-                j0, j1);
+        p.update(fromRows, k, x, m, c, bySample(c, m), 0.99f, j0, j1);
+        p.updateFromPixels(fromPixels, k, data.centeredPixels(), Dataset.DIM, rows, flip, 2, mean, inv, m, c,
+                bySample(c, m), 0.99f, j0, j1);
         for (int r = 0; r < k; r++) {
             assertThat(fromPixels[r]).as("class %d", r).containsExactly(fromRows[r]);
         }
