@@ -555,11 +555,13 @@ final class VectorKernels extends Products {
      */
     private static void finish(float[][] w, int k, int classes, int d, int dv, Part part, float[][] x, int i,
                                int samples, float[][] out, int o, float[] acc, int at) {
-        for (int q = 0; q < classes * samples; q++) {
-            int kk = k + q / samples;
-            int s = q % samples;
-            out[kk][o + s] = part.of(sum(FloatVector.fromArray(SPECIES, acc, at + q * L)), out[kk][o + s], w[kk],
-                    x[i + s], dv, d);
+        for (int c = 0, q = 0; c < classes; c++) {
+            float[] outc = out[k + c];
+            float[] wc = w[k + c];
+            for (int s = 0; s < samples; s++, q++) {
+                outc[o + s] = part.of(sum(FloatVector.fromArray(SPECIES, acc, at + q * L)), outc[o + s], wc, x[i + s],
+                        dv, d);
+            }
         }
     }
 
