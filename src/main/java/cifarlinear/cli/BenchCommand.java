@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
         description = {"Measures training speed: for each batch size, a warm-up and then a fixed number of softmax "
                 + "training steps, timed a few times over (the median counts), reported as images per second, "
                 + "seconds per epoch (of the training split), GFLOP/s and GB/s, and as fractions of this machine's "
-                + "peak floating-point rate and memory bandwidth, which it measures first.",
+                + "peak floating-point rate and memory bandwidth, which it measures before the runs and, on the CPU, "
+                + "again after them (the higher counts).",
                 "Each configuration also prints one line 'RESULT key=value …', the format the baselines under bench/ "
                         + "print too."})
 public final class BenchCommand implements Callable<Integer> {
@@ -66,7 +67,8 @@ public final class BenchCommand implements Callable<Integer> {
     int repeats;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "3",
-            description = "Train at least this long, and one epoch, before timing (default: ${DEFAULT-VALUE}).")
+            description = "Train at least this long, and one epoch, before timing, and then on until the JIT has "
+                    + "compiled nothing for a second (at most 30 s more) (default: ${DEFAULT-VALUE}).")
     double warmup;
 
     @Option(names = "--val", paramLabel = "N", defaultValue = "1000",
@@ -121,30 +123,78 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         Splits splits = Splits.of(data, val, 1);
-        List<TrainingBench.Row> rows = new ArrayList<>();
+        List<TrainingBench.Row> timed = new ArrayList<>();
         Map<Integer, Map<String, Double>> kernelTimes = new LinkedHashMap<>();
-        Limits limits = null;
+        Limits first = null;
+        MachineLimits cpuFirst = null;
         for (int b : batches) {
             LinearModel model = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 1);
             int perEpoch = (splits.train().size() + b - 1) / b;
-            int timed = steps != null ? steps : perEpoch;
+            int timedSteps = steps != null ? steps : perEpoch;
             try (Backend backend = compute.backend(model, b, 0.1)) {
-                if (limits == null) {
-                    limits = measureLimits(out, backend);
+                if (first == null) {
+                    out.println("Measuring this machine's limits …");
+                    out.flush();
+                    if (backend instanceof GpuBackend) {
+                        first = GpuLimits.measure();
+                    } else {
+                        cpuFirst = MachineLimits.measure(compute.threads());
+                        first = cpuFirst.limits();
+                    }
                 }
-                TrainingBench.Row r = TrainingBench.run(backend, splits, b, warmup, timed, repeats, 0.01f, 0.2,
-                        limits);
-                rows.add(r);
-                out.printf(Locale.ROOT,
-                        "%-" + backendWidth(r.backend()) + "s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n",
-                        r.backend(), r.batch(),
-                        r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
-                        100 * r.bandwidthFraction());
+                out.printf(Locale.ROOT, "Timing batch %d …", b);
+                out.flush();
+                TrainingBench.Row r = TrainingBench.run(backend, splits, b, warmup, timedSteps, repeats, 0.01f, 0.2,
+                        first);
+                timed.add(r);
+                out.printf(Locale.ROOT, " %.3f s per epoch%n", r.epochSeconds());
                 out.flush();
                 if (backend instanceof GpuBackend gpu) {
                     kernelTimes.put(b, gpu.kernelTimes(EpochPlan.draw(1, 0, splits.train(), 0.2), KERNEL_REPEATS));
                 }
             }
+        }
+        Map<Integer, Double> products = new LinkedHashMap<>();
+        if (cpuFirst != null) {
+            for (int b : batches) {
+                out.printf(Locale.ROOT, "Timing the products alone at batch %d …%n", b);
+                out.flush();
+                products.put(b, ProductsBench.gflops(compute.threads(), compute.useVectorApi(), data.classCount(),
+                        Dataset.DIM, b, Math.max(0.5, warmup / 2)));
+            }
+        }
+        Limits limits = first;
+        String remeasured = null;
+        if (cpuFirst != null) {
+            // This machine may have run slower while its limits were measured than during the runs, which
+            // would put them above its "peak": the higher of two measurements, before and after, counts.
+            out.println("Measuring this machine's limits again …");
+            out.flush();
+            MachineLimits again = MachineLimits.measure(compute.threads());
+            limits = cpuFirst.orHigher(again).limits();
+            remeasured = String.format(Locale.ROOT, "(the higher of two measurements, before and after the runs: "
+                    + "peak %.1f and %.1f GFLOP/s, memory %.1f and %.1f GB/s)", cpuFirst.peakGflops(),
+                    again.peakGflops(), cpuFirst.streamGBps(), again.streamGBps());
+        }
+        List<TrainingBench.Row> rows = new ArrayList<>();
+        for (TrainingBench.Row r : timed) {
+            rows.add(r.against(limits));
+        }
+        out.println();
+        out.println(limits.summary());
+        if (remeasured != null) {
+            out.println(remeasured);
+        }
+        out.println();
+        String backendName = rows.getFirst().backend();
+        out.printf("%-" + backendWidth(backendName)
+                + "s batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  of memory%n", "backend");
+        for (TrainingBench.Row r : rows) {
+            out.printf(Locale.ROOT,
+                    "%-" + backendWidth(r.backend()) + "s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n",
+                    r.backend(), r.batch(),
+                    r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
+                    100 * r.bandwidthFraction());
         }
         if (!kernelTimes.isEmpty()) {
             out.println();
@@ -157,17 +207,15 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         List<Map<String, Object>> productRows = new ArrayList<>();
-        if (!rows.isEmpty() && rows.getFirst().backend().startsWith("cpu")) {
+        if (!products.isEmpty()) {
             out.println();
             out.printf("The two products alone (scores and update on a gathered batch, %d %s, as training splits "
                     + "them):%n", compute.threads(), compute.threads() == 1 ? "thread" : "threads");
             out.println("batch   GFLOP/s  of peak");
-            for (int b : batches) {
-                double g = ProductsBench.gflops(compute.threads(), compute.useVectorApi(), data.classCount(),
-                        Dataset.DIM, b, Math.max(0.5, warmup / 2));
-                productRows.add(Map.of("batch", b, "gflops", g, "flop_fraction", g / limits.peakGflops()));
-                out.printf(Locale.ROOT, "%5d %9.1f %7.1f %%%n", b, g, 100 * g / limits.peakGflops());
-                out.flush();
+            for (Map.Entry<Integer, Double> e : products.entrySet()) {
+                double g = e.getValue();
+                productRows.add(Map.of("batch", e.getKey(), "gflops", g, "flop_fraction", g / limits.peakGflops()));
+                out.printf(Locale.ROOT, "%5d %9.1f %7.1f %%%n", e.getKey(), g, 100 * g / limits.peakGflops());
             }
         }
         out.println();
@@ -231,20 +279,6 @@ public final class BenchCommand implements Callable<Integer> {
      */
     private static int backendWidth(String backend) {
         return Math.max(40, backend.length());
-    }
-
-    /** The limits of the device the backend computes on, measured once, with the table's header. */
-    private Limits measureLimits(PrintWriter out, Backend backend) {
-        out.println("Measuring this machine's limits …");
-        out.flush();
-        Limits limits = backend instanceof GpuBackend ? GpuLimits.measure()
-                : MachineLimits.measure(compute.threads()).limits();
-        out.println(limits.summary());
-        out.println();
-        out.printf("%-" + backendWidth(backend.description())
-                + "s batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  of memory%n", "backend");
-        out.flush();
-        return limits;
     }
 
     private static final Pattern RESULT = Pattern.compile("RESULT .*\\bepoch_seconds=([0-9.eE+-]+)");

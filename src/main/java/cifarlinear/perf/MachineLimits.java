@@ -22,6 +22,15 @@ public record MachineLimits(double peakGflops, double streamGBps, int threads, b
                         simd ? ", widest vectors" : ", scalar", streamGBps));
     }
 
+    /** The higher peak and the higher bandwidth of two measurements of the same threads. */
+    public MachineLimits orHigher(MachineLimits other) {
+        if (other.threads != threads || other.simd != simd) {
+            throw new IllegalArgumentException("measurements of different things: " + this + " and " + other);
+        }
+        return new MachineLimits(Math.max(peakGflops, other.peakGflops), Math.max(streamGBps, other.streamGBps),
+                threads, simd);
+    }
+
     public static MachineLimits measure(int threads) {
         boolean simd = Simd.vectorKernelsByDefault();
         // Short runs first, so that the loops are compiled before they are timed.

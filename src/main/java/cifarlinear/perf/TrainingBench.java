@@ -5,6 +5,8 @@ import cifarlinear.data.Splits;
 import cifarlinear.train.Backend;
 import cifarlinear.train.EpochPlan;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 
 /**
  * Times training steps on a backend: a warm-up (so that the JIT has compiled the kernels), then
@@ -16,9 +18,19 @@ public final class TrainingBench {
     private TrainingBench() {
     }
 
+    /** How long the JIT must have compiled nothing before the timing starts. */
+    static final long JIT_QUIET_NANOS = 1_000_000_000L;
+    /** The longest the warm-up goes on past its seconds, waiting for the JIT. */
+    static final long MAX_EXTRA_WARMUP_NANOS = 30_000_000_000L;
+
     /** One measurement; rates per second of the timed steps, from the median run. */
     public record Row(String backend, int batch, int steps, double seconds, double imagesPerSecond, double epochSeconds,
                       double gflops, double gbps, double flopFraction, double bandwidthFraction) {
+        /** The same measurement, its fractions of {@code limits}. */
+        public Row against(Limits limits) {
+            return new Row(backend, batch, steps, seconds, imagesPerSecond, epochSeconds, gflops, gbps,
+                    gflops / limits.peakGflops(), gbps / limits.memoryGBps());
+        }
     }
 
     /** Floating-point operations of one step of one model: both products and the decay of W. */
@@ -36,16 +48,32 @@ public final class TrainingBench {
     }
 
     /**
-     * @param warmupSeconds train at least this long (and at least one epoch) before timing, so that
-     *                      the kernels run compiled
+     * @param warmupSeconds train at least this long (and at least one epoch) before timing, and then on
+     *                      until the JIT has compiled nothing for {@link #JIT_QUIET_NANOS} (for at most
+     *                      {@link #MAX_EXTRA_WARMUP_NANOS} more), so that the kernels run compiled: with
+     *                      the Vector API, code that the JIT has yet to compile runs a hundred times slower
      * @param repeats       timed runs of {@code steps} steps each
      */
     public static Row run(Backend backend, Splits splits, int batch, double warmupSeconds, int steps, int repeats,
                           float eta, double flip, Limits limits) {
         int perEpoch = (splits.train().size() + batch - 1) / batch;
         long start = System.nanoTime();
-        for (int e = 1000; e == 1000 || System.nanoTime() - start < warmupSeconds * 1e9; e++) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long jitTime = watchJit ? jit.getTotalCompilationTime() : 0;
+        long quietSince = start;
+        for (int e = 1000; ; e++) {
             train(backend, splits, batch, perEpoch, perEpoch, eta, flip, e);
+            long now = System.nanoTime();
+            if (watchJit && jit.getTotalCompilationTime() != jitTime) {
+                jitTime = jit.getTotalCompilationTime();
+                quietSince = now;
+            }
+            boolean warm = now - start >= warmupSeconds * 1e9;
+            boolean settled = !watchJit || now - quietSince >= JIT_QUIET_NANOS;
+            if (warm && (settled || now - start >= warmupSeconds * 1e9 + MAX_EXTRA_WARMUP_NANOS)) {
+                break;
+            }
         }
         double[] runs = new double[repeats];
         for (int r = 0; r < repeats; r++) {
@@ -61,7 +89,7 @@ public final class TrainingBench {
         double gflops = steps * flopsPerStep(classes, Dataset.DIM, batch) * backend.models() / seconds / 1e9;
         double gbps = steps * bytesPerStep(classes, Dataset.DIM, batch) / seconds / 1e9;
         return new Row(backend.description(), batch, steps, seconds, ips, splits.train().size() / ips, gflops, gbps,
-                gflops / limits.peakGflops(), gbps / limits.memoryGBps());
+                0, 0).against(limits);
     }
 
     /**

@@ -74,9 +74,32 @@ class BenchCommandTest {
             assertThat(row.path("epoch_seconds").asDouble()).isCloseTo(Double.parseDouble(cells[cells.length - 5]),
                     org.assertj.core.data.Offset.offset(1e-4));
             assertThat(row.path("images_per_second").asDouble()).isPositive();
-            assertThat(row.path("flop_fraction").isNumber()).isTrue();
+            // Every fraction is of the limits the file gives (the higher of the two measurements).
+            double peak = root.path("machine").path("peak_gflops").asDouble();
+            double memory = root.path("machine").path("memory_gbps").asDouble();
+            assertThat(row.path("flop_fraction").asDouble()).isCloseTo(row.path("gflops").asDouble() / peak,
+                    org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(row.path("bandwidth_fraction").asDouble()).isCloseTo(row.path("gbps").asDouble() / memory,
+                    org.assertj.core.data.Offset.offset(1e-9));
         }
         assertThat(root.path("products_alone").size()).isEqualTo(2);
+        for (JsonNode p : root.path("products_alone")) {
+            assertThat(p.path("flop_fraction").asDouble()).isCloseTo(
+                    p.path("gflops").asDouble() / root.path("machine").path("peak_gflops").asDouble(),
+                    org.assertj.core.data.Offset.offset(1e-9));
+        }
+        // The summary line gives the limits measured before and after the runs, and the higher of each.
+        Matcher summary = Pattern.compile("^\\d+ threads?: peak ([0-9.]+) GFLOP/s .*, memory ([0-9.]+) GB/s \\(copy\\)$")
+                .matcher(lines.stream().filter(l -> l.contains(" GFLOP/s (")).findFirst().orElseThrow());
+        assertThat(summary.matches()).isTrue();
+        Matcher both = Pattern.compile("^\\(the higher of two measurements, before and after the runs: peak ([0-9.]+) "
+                + "and ([0-9.]+) GFLOP/s, memory ([0-9.]+) and ([0-9.]+) GB/s\\)$")
+                .matcher(lines.stream().filter(l -> l.startsWith("(the higher")).findFirst().orElseThrow());
+        assertThat(both.matches()).isTrue();
+        assertThat(Double.parseDouble(summary.group(1))).isEqualTo(
+                Math.max(Double.parseDouble(both.group(1)), Double.parseDouble(both.group(2))));
+        assertThat(Double.parseDouble(summary.group(2))).isEqualTo(
+                Math.max(Double.parseDouble(both.group(3)), Double.parseDouble(both.group(4))));
         double ours = rows.get(1).path("epoch_seconds").asDouble();
         assertThat(String.format(Locale.ROOT, "%.4f", ours)).isEqualTo(results.get(1).group(2));
 
