@@ -20,11 +20,11 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link #updateFromPixels}).
  *
  * <p>The update's block of 10 classes holds twenty accumulators, which fit the 32 vector
- * registers of AVX-512, NEON and SVE. Its ten coefficients of a sample are ten floats side by side
+ * registers of AVX-512, NEON and SVE. A sample's ten coefficients are ten floats side by side
  * ({@link Products#bySample}), broadcast from one array: with ten rows of C, one array each, the
  * compiler keeps some of their addresses in memory and loads them again on every iteration. With
- * 16 vector registers (x86 without AVX-512: AVX2, most laptops) the
- * compiler keeps half of them in memory, loading and storing each on every iteration; there the
+ * 16 vector registers (x86 without AVX-512: AVX2, most laptops) the compiler keeps half of the
+ * accumulators in memory, loading and storing each on every iteration; there the
  * update goes 5 classes at a time (ten accumulators) and reads the gathered rows, since the update
  * from pixels needs more registers still. The block shape does not change a single bit of the
  * results. The scores keep their blocks of 4 × 5 there: blocks of 2 × 5 were not clearly faster,
