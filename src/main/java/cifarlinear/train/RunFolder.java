@@ -70,6 +70,43 @@ public final class RunFolder {
                     + "overwrite its run files");
         }
         AtomicFiles.checkCreatable("--out", dir);
+        if (!Files.exists(dir)) {
+            probeCreation(dir);
+        }
+    }
+
+    /**
+     * Makes {@code dir} and the parents it lacks, then removes them again: what only trying tells (a
+     * file system that refuses new folders, such as /proc), told before the data loads.
+     */
+    private static void probeCreation(Path dir) {
+        Path target = dir.toAbsolutePath().normalize();
+        Path top = target;
+        while (top.getParent() != null && !Files.exists(top.getParent())) {
+            top = top.getParent();
+        }
+        try {
+            Files.createDirectories(target);
+        } catch (IOException e) {
+            throw cannotMake(dir, e, true);
+        } finally {
+            for (Path p = target; p != null && p.startsWith(top); p = p.getParent()) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    break; // not empty (someone else's now) or not ours to remove: leave it
+                }
+            }
+        }
+    }
+
+    /** The error of a folder that could not be made a run folder: a usage error (before the data loads) or a failure. */
+    private static UserError cannotMake(Path dir, IOException e, boolean usage) {
+        boolean itself = e instanceof java.nio.file.FileSystemException f && f.getFile() != null
+                && dir.toAbsolutePath().equals(dir.toAbsolutePath().resolve(f.getFile()));
+        String message = "--out: cannot make " + dir + " a run folder: "
+                + (itself ? UserError.reason(e) : UserError.describe(e));
+        return usage ? UserError.usage(message) : UserError.failure(message, e);
     }
 
     private static boolean isEmpty(Path dir) {
@@ -88,10 +125,7 @@ public final class RunFolder {
                 Files.deleteIfExists(dir.resolve(f));
             }
         } catch (IOException e) {
-            boolean itself = e instanceof java.nio.file.FileSystemException f && f.getFile() != null
-                    && dir.toAbsolutePath().equals(dir.toAbsolutePath().resolve(f.getFile()));
-            throw UserError.failure("--out: cannot make " + dir + " a run folder: "
-                    + (itself ? UserError.reason(e) : UserError.describe(e)), e);
+            throw cannotMake(dir, e, false);
         }
         return new RunFolder(dir);
     }

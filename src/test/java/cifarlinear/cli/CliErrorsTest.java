@@ -65,6 +65,29 @@ class CliErrorsTest {
     }
 
     @Test
+    void anOutFolderThatCannotBeMadeIsToldBeforeTheDataLoads() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self")), "no /proc here");
+        for (String command : new String[] {"train", "compare"}) {
+            CliRun r = CliRun.of(command, "--data", "synthetic", "--out", "/proc/cifar-linear-none/run");
+            assertThat(r.exitCode()).as(command).isEqualTo(2);
+            assertThat(r.errLines()).as(command).hasSize(1);
+            assertThat(r.errLines()[0]).startsWith("cifar-linear " + command
+                    + ": --out: cannot make /proc/cifar-linear-none/run a run folder: ");
+            assertThat(r.out()).as(command).doesNotContain("Data:");
+        }
+    }
+
+    @Test
+    void tryingTheOutFolderEarlyLeavesNothingBehind() {
+        Path run = dir.resolve("a").resolve("b").resolve("run");
+        CliRun r = CliRun.of("train", "--data", "synthetic", "--synthetic-size", "500", "--out", run.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.errLines()).containsExactly(
+                "cifar-linear train: --val 1000 leaves no training images: the data has 500");
+        assertThat(dir.resolve("a")).doesNotExist();
+    }
+
+    @Test
     void neverOverwritesARunFolderWithoutForce() throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
         Files.writeString(run.resolve("mine.txt"), "precious");
