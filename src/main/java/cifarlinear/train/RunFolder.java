@@ -57,9 +57,11 @@ public final class RunFolder {
     }
 
     /**
-     * Checks, before anything is computed, that {@code dir} may be used.
+     * Checks, before anything is computed, that {@code dir} may be used: a folder that does not exist
+     * yet is made and removed again, to learn that it can be.
      *
-     * @throws UserError (usage) when it is a file, or a folder with files in it and not {@code force}
+     * @throws UserError (usage) when it is a file, a folder with files in it and not {@code force}, or
+     *                   a folder that cannot be made
      */
     public static void checkUsable(Path dir, boolean force) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
