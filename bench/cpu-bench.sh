@@ -23,7 +23,7 @@ mkdir -p bench/results
   echo
   echo '```'
   # the baseline's own output, which bench indents, is left out
-  awk '/^Baseline: /{inbase=1; print; next} inbase && /^  /{next} {inbase=0; print}' <<< "$out" | sed -n '/^[0-9]* threads/,$p'
+  awk '/^Baseline: /{inbase=1; print; next} inbase && /^  /{next} {inbase=0; print}' <<< "$out" | sed -n '/^[0-9]* threads*: /,$p'
   echo '```'
 } > bench/results/cpu-bench.md
 cat bench/results/cpu-bench.md

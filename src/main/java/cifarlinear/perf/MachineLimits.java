@@ -16,9 +16,10 @@ public record MachineLimits(double peakGflops, double streamGBps, int threads, b
 
     /** The figures as {@link Limits}, with the line {@code bench} prints. */
     public Limits limits() {
-        return new Limits(threads + (threads == 1 ? " thread" : " threads"), peakGflops, streamGBps,
-                String.format(java.util.Locale.ROOT, "%d threads: peak %.1f GFLOP/s (%s%s), memory %.1f GB/s (copy)",
-                        threads, peakGflops, Simd.hardwareFma() ? "fused multiply-adds" : "multiplies and adds",
+        String device = threads + (threads == 1 ? " thread" : " threads");
+        return new Limits(device, peakGflops, streamGBps,
+                String.format(java.util.Locale.ROOT, "%s: peak %.1f GFLOP/s (%s%s), memory %.1f GB/s (copy)",
+                        device, peakGflops, Simd.hardwareFma() ? "fused multiply-adds" : "multiplies and adds",
                         simd ? ", widest vectors" : ", scalar", streamGBps));
     }
 

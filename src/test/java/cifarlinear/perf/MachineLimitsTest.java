@@ -19,6 +19,12 @@ class MachineLimitsTest {
     }
 
     @Test
+    void oneThreadIsSingular() {
+        assertThat(new MachineLimits(160, 12, 1, true).limits().summary()).startsWith("1 thread: peak 160.0 GFLOP/s");
+        assertThat(new MachineLimits(160, 12, 1, true).limits().device()).isEqualTo("1 thread");
+    }
+
+    @Test
     void measurementsOfDifferentThreadsDoNotCombine() {
         assertThatThrownBy(() -> new MachineLimits(100, 20, 2, true).orHigher(new MachineLimits(60, 15, 1, true)))
                 .isInstanceOf(IllegalArgumentException.class);
