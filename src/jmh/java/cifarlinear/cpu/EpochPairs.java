@@ -25,6 +25,8 @@ import java.util.List;
  *       ({@link VectorLoss}) and one sample at a time;</li>
  *   <li>{@code halves}: by halves (batches of more than 170 images in parts) and in chunks of
  *       samples and of features, as on other numbers of threads.</li>
+ *   <li>{@code fall-back}: with the steps going over to the calling thread where that proves
+ *       faster ({@link SerialFallback}), and on the threads always.</li>
  * </ul>
  * Or {@code sigmoid}: epochs of a sigmoid model against those of the softmax one, both the default
  * way (their weights differ, of course).
@@ -49,11 +51,11 @@ public final class EpochPairs {
         switch (ways) {
             case "idle-reads" -> {
                 names = new String[] {"reads", "no reads"};
-                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, false, true)};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, false, true, true)};
             }
             case "halves" -> {
                 names = new String[] {"halves", "chunks"};
-                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, false, true, true)};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, false, true, true, true)};
             }
             case "sigmoid" -> {
                 names = new String[] {"sigmoid", "softmax"};
@@ -61,10 +63,14 @@ public final class EpochPairs {
             }
             case "vector-loss" -> {
                 names = new String[] {"vectors", "one by one"};
-                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, false)};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, false, true)};
             }
-            default -> throw new IllegalArgumentException("ways: idle-reads, vector-loss, sigmoid or halves, not "
-                    + ways);
+            case "fall-back" -> {
+                names = new String[] {"fall-back", "threads always"};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, true, false)};
+            }
+            default -> throw new IllegalArgumentException(
+                    "ways: idle-reads, vector-loss, sigmoid, halves or fall-back, not " + ways);
         }
         CifarData data = SyntheticData.generate(SyntheticData.DEFAULT_TRAIN_SIZE, 0);
         Splits splits = Splits.of(data, 1000, 1);

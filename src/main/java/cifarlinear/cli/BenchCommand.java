@@ -186,12 +186,11 @@ public final class BenchCommand implements Callable<Integer> {
             out.println(remeasured);
         }
         out.println();
-        String backendName = rows.getFirst().backend();
-        out.printf("%-" + backendWidth(backendName)
-                + "s batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  of memory%n", "backend");
+        int width = backendWidth(rows);
+        out.printf("%-" + width + "s batch   images/s   epoch (s)   GFLOP/s  of peak    GB/s  of memory%n", "backend");
         for (TrainingBench.Row r : rows) {
             out.printf(Locale.ROOT,
-                    "%-" + backendWidth(r.backend()) + "s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n",
+                    "%-" + width + "s %5d %10.0f %11.3f %9.1f %7.1f %% %7.1f %7.1f %%%n",
                     r.backend(), r.batch(),
                     r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
                     100 * r.bandwidthFraction());
@@ -277,8 +276,9 @@ public final class BenchCommand implements Callable<Integer> {
      * Characters of the table's first column: as wide as the backend's name (every row has the
      * same), and at least as wide as it used to be.
      */
-    private static int backendWidth(String backend) {
-        return Math.max(40, backend.length());
+    /** The backend column's width: 40, or the longest backend's (one that says some steps ran on one thread). */
+    private static int backendWidth(List<TrainingBench.Row> rows) {
+        return Math.max(40, rows.stream().mapToInt(r -> r.backend().length()).max().orElse(0));
     }
 
     private static final Pattern RESULT = Pattern.compile("RESULT .*\\bepoch_seconds=([0-9.eE+-]+)");

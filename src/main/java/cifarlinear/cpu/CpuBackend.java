@@ -11,6 +11,7 @@ import cifarlinear.train.Evaluation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -44,6 +45,10 @@ import java.util.function.BooleanSupplier;
  * stay on their cores (but for the one cache line of each row of W where the halves meet). While a
  * thread waits for the other, it reads its half of the next step's pixels, so that the gather finds
  * them in the core's cache ({@link #touchAhead}).
+ *
+ * <p>Where other programs keep the cores busy, a thread that waits for a core holds up the others at
+ * every hand-off, and the steps go over to the calling thread alone for a while where a trial shows
+ * that faster ({@link SerialFallback}): the same pieces, one after the other, so the same bits.
  */
 public final class CpuBackend implements Backend {
     private static final int EVAL_CHUNK = 64;
@@ -68,6 +73,14 @@ public final class CpuBackend implements Backend {
     private final float[] centeredMean;
     private final float[] invStd;
     private final WorkerPool pool;
+    /** Whether steps run on the threads or on the calling thread for now; null on one thread. */
+    private final SerialFallback fallback;
+    /** Steps trained, and how many of them stayed on the calling thread ({@link SerialFallback#staying}). */
+    private long stepsTaken;
+    private long stepsOnCaller;
+    /** The first and the longest time that steps stay on the calling thread ({@link SerialFallback}). */
+    static final long FIRST_STAY_NANOS = 50_000_000L;
+    static final long LONGEST_STAY_NANOS = 1_600_000_000L;
     private final Products products;
     private final List<Model> models = new ArrayList<>();
 
@@ -213,9 +226,12 @@ public final class CpuBackend implements Backend {
      * @param vectorLoss   let the kernels compute the loss and coefficients a vector of samples at a
      *                     time where they can ({@link Products#lossAndCoefficients}), rather than
      *                     one sample at a time
+     * @param fallBack     run the steps on the calling thread alone for a while where that proves
+     *                     faster than the threads, as on a machine busy with other work
+     *                     ({@link SerialFallback})
      */
-    record Tuning(boolean pixelUpdates, boolean byHalves, boolean idleReads, boolean vectorLoss) {
-        static final Tuning DEFAULT = new Tuning(true, true, true, true);
+    record Tuning(boolean pixelUpdates, boolean byHalves, boolean idleReads, boolean vectorLoss, boolean fallBack) {
+        static final Tuning DEFAULT = new Tuning(true, true, true, true, true);
     }
 
     /** Models that train side by side, with the ways of {@code tuning} that are on. */
@@ -266,6 +282,8 @@ public final class CpuBackend implements Backend {
         }
         this.invStd = first.stats().invStd();
         this.pool = serial ? WorkerPool.serial(threads) : new WorkerPool(threads);
+        this.fallback = !serial && threads > 1 && tuning.fallBack()
+                ? new SerialFallback(FIRST_STAY_NANOS, LONGEST_STAY_NANOS) : null;
         this.featureChunk = featureChunk(d, products.alignment(), threads);
         this.pixelUpdates = tuning.pixelUpdates() && readsPixels(products, classes, d, batch);
         this.x = products.rows(batch, d);
@@ -292,6 +310,14 @@ public final class CpuBackend implements Backend {
         return halves;
     }
 
+    /**
+     * Runs the next steps' pieces on the calling thread, or on the threads again, as the fallback
+     * does ({@link SerialFallback}; which, where it is on, decides again after each step).
+     */
+    void runOnCaller(boolean on) {
+        pool.runOnCaller(on);
+    }
+
     /** Whether a thread that waits reads its half of the next step's pixels (by halves only). */
     boolean idleReads() {
         return idleReads;
@@ -299,7 +325,15 @@ public final class CpuBackend implements Backend {
 
     @Override
     public String description() {
-        return "cpu (" + pool.parts() + (pool.parts() == 1 ? " thread, " : " threads, ") + products.describe() + ")";
+        return "cpu (" + pool.parts() + (pool.parts() == 1 ? " thread, " : " threads, ") + products.describe()
+                + busyNote(stepsTaken, stepsOnCaller) + ")";
+    }
+
+    /** What the description adds where {@code stayed} of {@code steps} stayed on the calling thread (0.5 % or more). */
+    static String busyNote(long steps, long stayed) {
+        long percent = steps == 0 ? 0 : Math.round(100.0 * stayed / steps);
+        return percent == 0 ? "" : String.format(Locale.ROOT,
+                "; %d %% of the steps on one thread, faster there while the cores were busy", percent);
     }
 
     @Override
@@ -329,8 +363,17 @@ public final class CpuBackend implements Backend {
         try {
             for (; step < steps && !stop.getAsBoolean(); step++) {
                 int size = Math.min(batch, n - step * batch);
+                long start = System.nanoTime();
+                long guessed = pool.serialGuessNanos();
+                stepsTaken++;
+                stepsOnCaller += fallback != null && fallback.staying() ? 1 : 0;
                 double firstLoss = byHalves ? stepByHalves(etas, step, size, lossSums)
                         : stepInChunks(etas, step, size, lossSums);
+                if (fallback != null && size == batch) {
+                    long end = System.nanoTime();
+                    fallback.step(end - start, pool.serialGuessNanos() - guessed, end);
+                    pool.runOnCaller(fallback.onCaller());
+                }
                 samples += size;
                 listener.onStep(step, steps, firstLoss / size);
             }

@@ -13,6 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>{@link #runChunks} deals a task out in more chunks than threads, each thread taking the next
  * chunk when it is done with one, so that a thread slowed by the rest of the machine does not
  * hold the others up. A thread that waits can do work of its own meanwhile ({@link #whileWaiting}).
+ * Where the threads keep waiting for each other, the caller can have the pool run the pieces on the
+ * calling thread for a while ({@link #runOnCaller}); {@link #serialGuessNanos} helps it decide.
  */
 public final class WorkerPool implements AutoCloseable {
     /** A task split into pieces; piece {@code part} of {@code parts}. */
@@ -41,6 +43,7 @@ public final class WorkerPool implements AutoCloseable {
     static final String THREAD_NAME_PREFIX = "cifar-linear-cpu-";
     private static final long SPIN_NANOS = 200_000;
     private static final IdleWork NO_IDLE_WORK = part -> false;
+    private static final Task NOTHING = (part, parts) -> { };
 
     private final AtomicInteger nextChunk = new AtomicInteger();
     private int chunkCount;
@@ -56,6 +59,13 @@ public final class WorkerPool implements AutoCloseable {
     private volatile Throwable failure;
     private volatile Thread caller;
     private volatile IdleWork idle = NO_IDLE_WORK;
+
+    // The calling thread's own: whether it runs every piece itself for now, the idle work set aside
+    // meanwhile, its share of the pieces of the run under way, and the estimate of serialGuessNanos.
+    private boolean onCaller;
+    private IdleWork idleAside = NO_IDLE_WORK;
+    private int ownShares;
+    private long serialGuessNanos;
 
     public WorkerPool(int threads) {
         this(threads, false);
@@ -94,7 +104,47 @@ public final class WorkerPool implements AutoCloseable {
      * its own part of it, so that state it keeps per part needs no locks.
      */
     public void whileWaiting(IdleWork work) {
-        idle = work; // volatile write: publishes what the work reads to the workers
+        if (onCaller) {
+            idleAside = work;
+        } else {
+            idle = work; // volatile write: publishes what the work reads to the workers
+        }
+    }
+
+    /**
+     * Whether the calling thread runs every piece itself, one after the other, from now on (as a
+     * {@link #serial} pool does), or hands them to the threads again; the caller's own choice, from
+     * how long runs take ({@link SerialFallback}). Before the calling thread takes over, the workers
+     * finish any idle work they are doing and do none while it runs the pieces, since their idle
+     * work is that of their pieces; it resumes when the threads take over again.
+     */
+    public void runOnCaller(boolean on) {
+        if (on == onCaller || workers.length == 0) {
+            return;
+        }
+        if (on) {
+            idleAside = idle;
+            idle = NO_IDLE_WORK;
+            run(NOTHING); // once the workers have run this, they wait without idle work
+            onCaller = true;
+        } else {
+            onCaller = false;
+            idle = idleAside;
+            idleAside = NO_IDLE_WORK;
+        }
+    }
+
+    /** Whether the calling thread runs every piece itself for now ({@link #runOnCaller}). */
+    public boolean onCaller() {
+        return onCaller;
+    }
+
+    /**
+     * What the same runs would have taken on one thread, estimated from the calling thread's own
+     * pieces (or chunks) as if every piece took as long as the caller's did.
+     */
+    public long serialGuessNanos() {
+        return serialGuessNanos;
     }
 
     /** Runs {@code t} on every piece and returns when all have finished; rethrows the first failure. */
@@ -102,7 +152,7 @@ public final class WorkerPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("pool is closed");
         }
-        if (workers.length == 0) {
+        if (workers.length == 0 || onCaller) {
             runSerially(t);
             return;
         }
@@ -114,12 +164,18 @@ public final class WorkerPool implements AutoCloseable {
             LockSupport.unpark(w);
         }
         Throwable own = null;
+        ownShares = 1;
+        long ownStart = System.nanoTime();
         try {
             t.run(0, parts);
         } catch (Throwable e) {
             own = e;
         }
         long start = System.nanoTime();
+        int shares = t == dealChunks ? chunkCount : parts;
+        if (ownShares > 0) {
+            serialGuessNanos += (start - ownStart) * shares / ownShares;
+        }
         IdleWork work = idle;
         while (pending.get() != 0) {
             if (work != NO_IDLE_WORK && (work = runSome(work, 0)) != NO_IDLE_WORK) {
@@ -180,8 +236,13 @@ public final class WorkerPool implements AutoCloseable {
     private void dealChunks(int part, int parts) {
         int chunks = chunkCount;
         ChunkTask t = chunkTask;
+        int done = 0;
         for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
             t.run(c, part);
+            done++;
+        }
+        if (part == 0) {
+            ownShares = done; // the calling thread's chunks, for serialGuessNanos
         }
     }
 

@@ -164,6 +164,57 @@ class CpuBackendTest {
     }
 
     /**
+     * Steps that go over from the threads to the calling thread and back, a few at a time, as the
+     * fallback moves them on a busy machine ({@link SerialFallback}), give the bits of threads.
+     */
+    @ParameterizedTest
+    @CsvSource({"SOFTMAX, 2, 32", "SIGMOID, 2, 200", "SOFTMAX, 3, 32", "SOFTMAX, 2, 8"})
+    void stepsMovedBetweenTheThreadsAndTheCallerGiveTheBitsOfThreads(Loss loss, int threads, int batch) {
+        CifarData data = TestData.randomData(300, 40, 10, 12);
+        Splits s = Splits.of(data, 40, 1);
+        LinearModel start = LinearModel.initial(loss, data.classNames(), s.stats(), 0.01, 3);
+        CpuBackend.Tuning noFallback = new CpuBackend.Tuning(true, true, true, true, false);
+        try (CpuBackend threaded = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
+                noFallback);
+             CpuBackend moved = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
+                     noFallback)) {
+            int[] calls = new int[1];
+            int[] onCaller = new int[1];
+            Backend.StepListener mover = (step, steps, batchLoss) -> {
+                boolean next = (calls[0]++ / 2) % 3 == 1; // two steps of every six on the calling thread
+                moved.runOnCaller(next);
+                onCaller[0] += next ? 1 : 0;
+            };
+            for (int e = 0; e < 2; e++) {
+                EpochPlan plan = EpochPlan.draw(2, e, s.train(), 0.5);
+                threaded.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
+                moved.trainEpoch(plan, 0.05f, mover);
+            }
+            assertThat(onCaller[0]).isPositive();
+            // Moved by hand, not by the fallback: the description says nothing of it.
+            assertThat(moved.description()).isEqualTo(threaded.description()).doesNotContain("one thread");
+            assertThat(moved.snapshot(0).weights()).containsExactly(threaded.snapshot(0).weights());
+            assertThat(moved.snapshot(0).bias()).containsExactly(threaded.snapshot(0).bias());
+            Evaluation a = threaded.evaluate(s.val()).getFirst();
+            Evaluation b = moved.evaluate(s.val()).getFirst();
+            assertThat(b.lossSum()).isEqualTo(a.lossSum());
+            assertThat(b.predicted()).containsExactly(a.predicted());
+        }
+    }
+
+    /** The description says what share of the steps stayed on one thread, where it rounds to 1 % or more. */
+    @Test
+    void theDescriptionSaysHowManyStepsStayedOnOneThread() {
+        assertThat(CpuBackend.busyNote(0, 0)).isEmpty();
+        assertThat(CpuBackend.busyNote(1000, 0)).isEmpty();
+        assertThat(CpuBackend.busyNote(1000, 4)).isEmpty();
+        String note = " of the steps on one thread, faster there while the cores were busy";
+        assertThat(CpuBackend.busyNote(1000, 5)).isEqualTo("; 1 %" + note);
+        assertThat(CpuBackend.busyNote(24500, 20335)).isEqualTo("; 83 %" + note);
+        assertThat(CpuBackend.busyNote(490, 490)).startsWith("; 100 % of the steps");
+    }
+
+    /**
      * Two threads go by halves where the kernels split the scores, batches of any size (larger ones
      * in parts), and read the next step's pixels while they wait.
      */
@@ -287,7 +338,7 @@ class CpuBackendTest {
         float[][] w = new float[2][];
         for (int v = 0; v < 2; v++) {
             try (CpuBackend backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
-                    new CpuBackend.Tuning(v == 1, false, true, true))) {
+                    new CpuBackend.Tuning(v == 1, false, true, true, true))) {
                 assertThat(backend.pixelUpdates()).isEqualTo(v == 1);
                 for (int e = 0; e < 2; e++) {
                     backend.trainEpoch(EpochPlan.draw(4, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
@@ -309,7 +360,7 @@ class CpuBackendTest {
         double[] valLoss = new double[2];
         for (int v = 0; v < 2; v++) {
             try (CpuBackend backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
-                    new CpuBackend.Tuning(true, true, true, v == 0))) {
+                    new CpuBackend.Tuning(true, true, true, v == 0, true))) {
                 for (int e = 0; e < 2; e++) {
                     backend.trainEpoch(EpochPlan.draw(4, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
                 }

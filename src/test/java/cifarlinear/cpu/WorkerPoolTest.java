@@ -162,6 +162,107 @@ class WorkerPoolTest {
         }
     }
 
+    /**
+     * On the caller, a pool of threads runs the pieces and chunks as a serial pool does, all on the
+     * calling thread in order; back on the threads, the workers run theirs again.
+     */
+    @Test
+    void runsEveryPieceOnTheCallingThreadWhileAskedTo() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            pool.runOnCaller(true);
+            assertThat(pool.onCaller()).isTrue();
+            List<Integer> order = new ArrayList<>();
+            Set<Thread> threads = ConcurrentHashMap.newKeySet();
+            for (int call = 0; call < 50; call++) {
+                pool.run((part, parts) -> {
+                    assertThat(parts).isEqualTo(3);
+                    order.add(part);
+                    threads.add(Thread.currentThread());
+                });
+                pool.runChunks(5, (chunk, worker) -> {
+                    order.add(10 + chunk);
+                    threads.add(Thread.currentThread());
+                });
+                assertThat(order).containsExactly(0, 1, 2, 10, 11, 12, 13, 14);
+                order.clear();
+            }
+            assertThat(threads).containsExactly(Thread.currentThread());
+            pool.runOnCaller(false);
+            assertThat(pool.onCaller()).isFalse();
+            List<Set<Thread>> byPart = List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
+                    ConcurrentHashMap.newKeySet());
+            pool.run((part, parts) -> byPart.get(part).add(Thread.currentThread()));
+            assertThat(byPart.get(0)).containsExactly(Thread.currentThread());
+            assertThat(byPart.get(1)).doesNotContain(Thread.currentThread());
+            assertThat(byPart.get(2)).doesNotContain(Thread.currentThread()).doesNotContainAnyElementsOf(byPart.get(1));
+        }
+    }
+
+    /**
+     * A worker's idle work is that of its pieces, so it does none while the calling thread runs the
+     * pieces (not even what it had begun when the caller took over); it resumes on the threads.
+     */
+    @Test
+    void workersDoNoIdleWorkWhileTheCallerRunsThePieces() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            AtomicBoolean callerRuns = new AtomicBoolean();
+            AtomicIntegerArray pieces = new AtomicIntegerArray(3);
+            AtomicIntegerArray whileOnCaller = new AtomicIntegerArray(3);
+            pool.whileWaiting(part -> {
+                if (callerRuns.get() && part > 0) {
+                    whileOnCaller.incrementAndGet(part);
+                }
+                pieces.incrementAndGet(part);
+                sleep(1);
+                return true; // always more: only a new task ends a worker's idle work
+            });
+            pool.run((part, parts) -> { });
+            Thread.sleep(20); // the workers are in their idle work
+            assertThat(pieces.get(1)).isPositive();
+            pool.runOnCaller(true);
+            callerRuns.set(true);
+            for (int call = 0; call < 20; call++) {
+                pool.run((part, parts) -> sleep(1));
+            }
+            Thread.sleep(20);
+            callerRuns.set(false);
+            assertThat(whileOnCaller.get(1)).isZero();
+            assertThat(whileOnCaller.get(2)).isZero();
+            int before = pieces.get(1) + pieces.get(2);
+            pool.runOnCaller(false);
+            pool.run((part, parts) -> { });
+            Thread.sleep(20);
+            assertThat(pieces.get(1) + pieces.get(2)).isGreaterThan(before);
+        }
+    }
+
+    /**
+     * The estimate of a run on one thread: the calling thread's piece times the pieces, or its chunks'
+     * time times the chunks over its share of them; nothing for runs on the calling thread.
+     */
+    @Test
+    void estimatesARunOnOneThreadFromTheCallersShare() {
+        try (WorkerPool pool = new WorkerPool(3)) {
+            long before = pool.serialGuessNanos();
+            pool.run((part, parts) -> {
+                if (part == 0) {
+                    sleep(4);
+                }
+            });
+            long piece = pool.serialGuessNanos() - before;
+            assertThat(piece).as("three pieces of at least 4 ms").isGreaterThanOrEqualTo(12_000_000);
+            before = pool.serialGuessNanos();
+            pool.runChunks(6, (chunk, worker) -> sleep(2));
+            assertThat(pool.serialGuessNanos() - before).as("six chunks of at least 2 ms")
+                    .isGreaterThanOrEqualTo(12_000_000);
+            pool.runOnCaller(true);
+            before = pool.serialGuessNanos();
+            pool.run((part, parts) -> sleep(1));
+            pool.runChunks(6, (chunk, worker) -> sleep(1));
+            assertThat(pool.serialGuessNanos()).isEqualTo(before);
+        }
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

@@ -1,0 +1,162 @@
+package cifarlinear.cpu;
+
+/**
+ * Whether training steps run on the pool's threads or all on the calling thread, from how long the
+ * steps take. Where other work keeps the machine's cores busy, a thread of a step waits for a core
+ * now and then, and the others wait for it at every hand-off (twice a step), so that threads can
+ * take several times as long as one thread doing every piece. The same pieces run either way, so
+ * the weights are the same bit for bit.
+ *
+ * <p>Steps of a whole batch are measured in windows of {@link #WINDOW}, by their median (a step
+ * slowed by a garbage collection or by the end of an epoch does not count):
+ * <ol>
+ *   <li>on the threads, a window whose median step took more than {@link #SUSPECT} of the median
+ *       of what the pool estimates one thread would have taken for the same pieces
+ *       ({@link WorkerPool#serialGuessNanos}) starts a trial;</li>
+ *   <li>a window of trial on the calling thread, which goes on where its median step took less
+ *       than {@link #CONFIRM} of the threads' one;</li>
+ *   <li>a window on the threads again, so that a slow spell of the threads alone (the JIT
+ *       compiling, another program's burst) does not send the steps over to the calling thread;
+ *       where the trial's median is less than {@link #CONFIRM} of this one too, the steps stay on
+ *       the calling thread for a while (the first stay, each stay that follows twice as long as
+ *       the one before up to the longest) and then go back to step 1.</li>
+ * </ol>
+ * A window on the threads that starts no trial resets the stays to the first. A trial that the
+ * threads won (at step 2 or 3) does too, and the next trial
+ * waits for twice as many windows as the last one did (up to {@link #MAX_WAIT}). The first
+ * {@link #SETTLE} steps after each change to the threads are not measured: the threads catch up in
+ * them.
+ */
+final class SerialFallback {
+    /** Steps per measurement. */
+    static final int WINDOW = 16;
+    /** Steps not measured after going over to the threads, while they catch up. */
+    static final int SETTLE = 4;
+    /** The threads are suspect where a step takes more than this fraction of the estimate for one thread. */
+    static final double SUSPECT = 0.8;
+    /** The calling thread alone takes over where its steps took less than this fraction of the threads' ones. */
+    static final double CONFIRM = 0.9;
+    /** The most windows between a trial that the threads won and the next. */
+    static final int MAX_WAIT = 64;
+
+    /** On the threads; a trial on the calling thread; on the threads again, to compare; on the calling thread. */
+    private enum Mode { THREADS, TRIAL, RECHECK, CALLER }
+
+    private final long firstStay;
+    private final long longestStay;
+    private long stay;
+    private final long[] stepNanos = new long[WINDOW];
+    private final long[] guessNanos = new long[WINDOW];
+    private Mode mode = Mode.THREADS;
+    private int steps;
+    private int settling;
+    private long threadsMedian;
+    private long trialMedian;
+    private long callerUntil;
+    private int wait = 1;
+    private int skip;
+    private int spells;
+
+    /**
+     * @param firstStay   how long steps stay on the calling thread once a trial showed it faster
+     * @param longestStay the longest stay: each stay that follows one that ended in a trial the
+     *                    calling thread won again is twice as long as that one, up to this
+     */
+    SerialFallback(long firstStay, long longestStay) {
+        this.firstStay = firstStay;
+        this.longestStay = longestStay;
+        this.stay = firstStay;
+    }
+
+    /** Whether the next step runs on the calling thread alone. */
+    boolean onCaller() {
+        return mode == Mode.TRIAL || mode == Mode.CALLER;
+    }
+
+    /** Whether the steps stay on the calling thread for now, after a trial showed it faster (not in a trial). */
+    boolean staying() {
+        return mode == Mode.CALLER;
+    }
+
+    /** How many times steps went over to the calling thread alone. */
+    int spells() {
+        return spells;
+    }
+
+    /**
+     * A step of a whole batch took {@code nanos}, run as {@link #onCaller} said; on threads, the pool
+     * estimates that one thread would have done its pieces in {@code guessNanos}. {@code now} is
+     * {@link System#nanoTime}.
+     */
+    void step(long nanos, long guessNanos, long now) {
+        if (mode == Mode.CALLER) {
+            if (now - callerUntil >= 0) {
+                change(Mode.THREADS);
+            }
+            return;
+        }
+        if (settling > 0) {
+            settling--; // the first steps on threads after a change, while they catch up
+            return;
+        }
+        stepNanos[steps] = nanos;
+        this.guessNanos[steps] = guessNanos;
+        if (++steps < WINDOW) {
+            return;
+        }
+        steps = 0;
+        long median = median(stepNanos);
+        switch (mode) {
+            case THREADS -> {
+                if (skip > 0) {
+                    skip--;
+                } else if (median > SUSPECT * median(this.guessNanos)) {
+                    threadsMedian = median;
+                    change(Mode.TRIAL);
+                } else {
+                    stay = firstStay;
+                }
+            }
+            case TRIAL -> {
+                if (median < CONFIRM * threadsMedian) {
+                    trialMedian = median;
+                    change(Mode.RECHECK);
+                } else {
+                    lost();
+                }
+            }
+            case RECHECK -> {
+                if (trialMedian < CONFIRM * median) {
+                    change(Mode.CALLER);
+                    callerUntil = now + stay;
+                    stay = Math.min(2 * stay, longestStay);
+                    wait = 1;
+                    spells++;
+                } else {
+                    lost();
+                }
+            }
+            default -> throw new IllegalStateException(mode.name());
+        }
+    }
+
+    /** The calling thread alone was no faster: back to the threads, and a longer wait before the next trial. */
+    private void lost() {
+        change(Mode.THREADS);
+        stay = firstStay;
+        skip = wait;
+        wait = Math.min(2 * wait, MAX_WAIT);
+    }
+
+    private void change(Mode to) {
+        mode = to;
+        steps = 0;
+        settling = to == Mode.THREADS || to == Mode.RECHECK ? SETTLE : 0;
+    }
+
+    /** The median of a window's values (sorted in place; the window is measured again from scratch). */
+    private static long median(long[] values) {
+        java.util.Arrays.sort(values);
+        return (values[WINDOW / 2 - 1] + values[WINDOW / 2]) / 2;
+    }
+}

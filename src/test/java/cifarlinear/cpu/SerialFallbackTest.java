@@ -1,0 +1,121 @@
+package cifarlinear.cpu;
+
+import org.junit.jupiter.api.Test;
+
+import static cifarlinear.cpu.SerialFallback.SETTLE;
+import static cifarlinear.cpu.SerialFallback.WINDOW;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The decisions of {@link SerialFallback}, fed step times as a busy or a quiet machine would give them. */
+class SerialFallbackTest {
+    private static final long FIRST = 50_000_000;
+    private static final long LONGEST = 400_000_000;
+    private final SerialFallback fallback = new SerialFallback(FIRST, LONGEST);
+    private long now = 1_000_000_000;
+
+    /** {@code count} steps of {@code nanos} each, with that estimate for one thread; the clock advances by each. */
+    private void steps(int count, long nanos, long guess) {
+        for (int i = 0; i < count; i++) {
+            now += nanos;
+            fallback.step(nanos, guess, now);
+        }
+    }
+
+    /**
+     * A window on the threads slow against the estimate (after the steps that settle them, where they
+     * just took over from the caller), the trial faster, and the threads as slow again.
+     */
+    private void busyCycle(boolean settle) {
+        assertThat(fallback.onCaller()).isFalse();
+        steps((settle ? SETTLE : 0) + WINDOW, 1_000_000, 200_000);
+        assertThat(fallback.onCaller()).as("a trial").isTrue();
+        steps(WINDOW, 300_000, 0);
+        assertThat(fallback.onCaller()).as("the threads again, to compare").isFalse();
+        steps(SETTLE + WINDOW, 1_000_000, 200_000);
+    }
+
+    @Test
+    void threadsFasterThanTheEstimateForOneThreadStayOnTheThreads() {
+        steps(100 * WINDOW, 100_000, 190_000);
+        assertThat(fallback.onCaller()).isFalse();
+        assertThat(fallback.spells()).isZero();
+    }
+
+    @Test
+    void busyThreadsHandTheStepsToTheCallerForLongerEachTime() {
+        long stay = FIRST;
+        for (int spell = 1; spell <= 5; spell++) {
+            busyCycle(spell > 1);
+            assertThat(fallback.onCaller()).as("spell %d", spell).isTrue();
+            assertThat(fallback.spells()).isEqualTo(spell);
+            long until = now + stay;
+            while (now + 300_000 < until) {
+                steps(1, 300_000, 0);
+                assertThat(fallback.onCaller()).as("spell %d, %d ns before its end", spell, until - now).isTrue();
+            }
+            steps(1, 300_000, 0);
+            assertThat(fallback.onCaller()).as("after spell %d", spell).isFalse();
+            stay = Math.min(2 * stay, LONGEST);
+        }
+        assertThat(stay).isEqualTo(LONGEST);
+    }
+
+    @Test
+    void aQuietWindowAfterAStayMakesTheNextStayTheFirstAgain() {
+        busyCycle(false);
+        steps(1, FIRST, 0); // the first stay
+        busyCycle(true);
+        steps(1, 2 * FIRST - 1, 0);
+        assertThat(fallback.onCaller()).as("the second stay, twice as long").isTrue();
+        steps(1, 1, 0);
+        assertThat(fallback.onCaller()).isFalse();
+        steps(SETTLE + WINDOW, 100_000, 190_000); // the machine is quiet again
+        busyCycle(false);
+        assertThat(fallback.spells()).isEqualTo(3);
+        steps(1, FIRST - 1, 0);
+        assertThat(fallback.onCaller()).isTrue();
+        steps(1, 1, 0);
+        assertThat(fallback.onCaller()).as("after the first stay's length").isFalse();
+    }
+
+    /** Threads slow for one window only (the JIT compiling, say) leave the steps on the threads. */
+    @Test
+    void aSlowSpellOfTheThreadsAloneLeavesTheStepsOnTheThreads() {
+        steps(WINDOW, 1_000_000, 200_000);
+        assertThat(fallback.onCaller()).isTrue();
+        steps(WINDOW, 300_000, 0);
+        assertThat(fallback.onCaller()).isFalse();
+        steps(SETTLE + WINDOW, 100_000, 190_000);
+        assertThat(fallback.onCaller()).isFalse();
+        assertThat(fallback.spells()).isZero();
+        // The next trial waits a window, then two, then four.
+        for (int wait = 1; wait <= 4; wait *= 2) {
+            steps(SETTLE + wait * WINDOW, 1_000_000, 200_000);
+            assertThat(fallback.onCaller()).as("after waiting %d windows", wait).isFalse();
+            steps(WINDOW, 1_000_000, 200_000);
+            assertThat(fallback.onCaller()).as("a trial after %d windows", wait).isTrue();
+            steps(WINDOW, 980_000, 0); // no faster
+            assertThat(fallback.onCaller()).isFalse();
+        }
+        assertThat(fallback.spells()).isZero();
+    }
+
+    @Test
+    void aTrialNoFasterThanTheThreadsGoesBackToThem() {
+        steps(WINDOW, 1_000_000, 200_000);
+        assertThat(fallback.onCaller()).isTrue();
+        steps(WINDOW, 950_000, 0);
+        assertThat(fallback.onCaller()).isFalse();
+        assertThat(fallback.spells()).isZero();
+    }
+
+    /** Steps slowed by a garbage collection or the end of an epoch do not count: the median decides. */
+    @Test
+    void aFewSlowStepsInAWindowStartNoTrial() {
+        for (int w = 0; w < 10; w++) {
+            steps(WINDOW / 2 - 1, 10_000_000, 190_000);
+            steps(WINDOW / 2 + 1, 100_000, 190_000);
+            assertThat(fallback.onCaller()).as("after window %d", w).isFalse();
+        }
+    }
+}
