@@ -33,11 +33,11 @@ final class SerialFallback {
     /** Steps not measured after going over to the threads, while they catch up. */
     static final int SETTLE = 4;
     /** The threads are suspect where a step takes more than this fraction of the estimate for one thread. */
-    static final double SUSPECT = 0.8;
+    static final double SUSPECT = 1.0;
     /** The calling thread alone takes over where its steps took less than this fraction of the threads' ones. */
     static final double CONFIRM = 0.9;
     /** The most windows between a trial that the threads won and the next. */
-    static final int MAX_WAIT = 64;
+    static final int MAX_WAIT = 128;
 
     /** On the threads; a trial on the calling thread; on the threads again, to compare; on the calling thread. */
     private enum Mode { THREADS, TRIAL, RECHECK, CALLER }
