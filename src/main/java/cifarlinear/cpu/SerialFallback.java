@@ -22,10 +22,9 @@ package cifarlinear.cpu;
  *       the one before up to the longest) and then go back to step 1.</li>
  * </ol>
  * A window on the threads that starts no trial resets the stays to the first. A trial that the
- * threads won (at step 2 or 3) does too, and the next trial
- * waits for twice as many windows as the last one did (up to {@link #MAX_WAIT}). The first
- * {@link #SETTLE} steps after each change to the threads are not measured: the threads catch up in
- * them.
+ * threads won (at step 2 or 3) does too, and the next trial waits for twice as many windows as the
+ * last one did (up to {@link #MAX_WAIT}). The first {@link #SETTLE} steps after each change to the
+ * threads are not measured: the threads catch up in them.
  */
 final class SerialFallback {
     /** Steps per measurement. */

@@ -123,9 +123,15 @@ public final class WorkerPool implements AutoCloseable {
             return;
         }
         if (on) {
-            idleAside = idle;
+            IdleWork aside = idle;
             idle = NO_IDLE_WORK;
-            run(NOTHING); // once the workers have run this, they wait without idle work
+            try {
+                run(NOTHING); // once the workers have run this, they wait without idle work
+            } catch (RuntimeException | Error e) {
+                idle = aside; // a failure of earlier idle work, passed on: the threads go on as they were
+                throw e;
+            }
+            idleAside = aside;
             onCaller = true;
         } else {
             onCaller = false;

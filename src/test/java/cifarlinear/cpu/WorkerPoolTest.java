@@ -237,6 +237,38 @@ class WorkerPoolTest {
     }
 
     /**
+     * Idle work that failed before the calling thread takes over fails the change, and the threads
+     * go on as they were, idle work and all.
+     */
+    @Test
+    void aFailureOfIdleWorkFailsTheChangeAndLeavesTheThreadsAsTheyWere() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicBoolean armed = new AtomicBoolean();
+            AtomicBoolean failed = new AtomicBoolean();
+            AtomicIntegerArray pieces = new AtomicIntegerArray(2);
+            pool.whileWaiting(part -> {
+                pieces.incrementAndGet(part);
+                if (part == 1 && armed.get() && failed.compareAndSet(false, true)) {
+                    throw new IllegalStateException("idle work failed");
+                }
+                sleep(1);
+                return true; // more until the next task
+            });
+            pool.run((part, parts) -> { });
+            armed.set(true);
+            Thread.sleep(20); // the worker's idle work has failed meanwhile
+            assertThat(failed).isTrue();
+            assertThatThrownBy(() -> pool.runOnCaller(true)).isInstanceOf(IllegalStateException.class)
+                    .hasMessage("idle work failed");
+            assertThat(pool.onCaller()).isFalse();
+            int before = pieces.get(1);
+            pool.run((part, parts) -> { });
+            Thread.sleep(20);
+            assertThat(pieces.get(1)).as("the worker's idle work goes on").isGreaterThan(before);
+        }
+    }
+
+    /**
      * The estimate of a run on one thread: the calling thread's piece times the pieces, or its chunks'
      * time times the chunks over its share of them; nothing for runs on the calling thread.
      */
