@@ -333,7 +333,7 @@ public final class CpuBackend implements Backend {
     static String busyNote(long steps, long stayed) {
         long percent = steps == 0 ? 0 : Math.round(100.0 * stayed / steps);
         return percent == 0 ? "" : String.format(Locale.ROOT,
-                "; %d %% of the steps on one thread, faster there while the cores were busy", percent);
+                "; %d %% of the steps on one thread, faster there while other work kept the cores busy", percent);
     }
 
     @Override

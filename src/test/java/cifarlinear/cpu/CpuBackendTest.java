@@ -208,7 +208,7 @@ class CpuBackendTest {
         assertThat(CpuBackend.busyNote(0, 0)).isEmpty();
         assertThat(CpuBackend.busyNote(1000, 0)).isEmpty();
         assertThat(CpuBackend.busyNote(1000, 4)).isEmpty();
-        String note = " of the steps on one thread, faster there while the cores were busy";
+        String note = " of the steps on one thread, faster there while other work kept the cores busy";
         assertThat(CpuBackend.busyNote(1000, 5)).isEqualTo("; 1 %" + note);
         assertThat(CpuBackend.busyNote(24500, 20335)).isEqualTo("; 83 %" + note);
         assertThat(CpuBackend.busyNote(490, 490)).startsWith("; 100 % of the steps");
