@@ -195,6 +195,13 @@ public final class BenchCommand implements Callable<Integer> {
                     r.imagesPerSecond(), r.epochSeconds(), r.gflops(), 100 * r.flopFraction(), r.gbps(),
                     100 * r.bandwidthFraction());
         }
+        List<String> oneThread = rows.stream().filter(r -> r.oneThreadShare() > 0)
+                .map(r -> String.format(Locale.ROOT, "%.0f %% at batch %d", 100 * r.oneThreadShare(), r.batch()))
+                .toList();
+        if (!oneThread.isEmpty()) {
+            out.println("Timed steps on one thread, faster there while other work kept the cores busy: "
+                    + String.join(", ", oneThread) + ".");
+        }
         if (!kernelTimes.isEmpty()) {
             out.println();
             out.printf("Where a GPU step goes, µs (each kernel %d times in one CUDA graph; training runs step_head and "
@@ -225,11 +232,11 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (csv != null) {
             StringBuilder b = new StringBuilder("backend,batch,steps,seconds,images_per_second,epoch_seconds,gflops,"
-                    + "flop_fraction,gbps,bandwidth_fraction\n");
+                    + "flop_fraction,gbps,bandwidth_fraction,one_thread_share\n");
             for (TrainingBench.Row r : rows) {
-                b.append(String.format(Locale.ROOT, "\"%s\",%d,%d,%.4f,%.1f,%.4f,%.2f,%.4f,%.2f,%.4f%n", r.backend(),
-                        r.batch(), r.steps(), r.seconds(), r.imagesPerSecond(), r.epochSeconds(), r.gflops(),
-                        r.flopFraction(), r.gbps(), r.bandwidthFraction()));
+                b.append(String.format(Locale.ROOT, "\"%s\",%d,%d,%.4f,%.1f,%.4f,%.2f,%.4f,%.2f,%.4f,%.4f%n",
+                        r.backend(), r.batch(), r.steps(), r.seconds(), r.imagesPerSecond(), r.epochSeconds(),
+                        r.gflops(), r.flopFraction(), r.gbps(), r.bandwidthFraction(), r.oneThreadShare()));
             }
             AtomicFiles.writeString(csv, b.toString());
         }
@@ -269,6 +276,7 @@ public final class BenchCommand implements Callable<Integer> {
         f.put("flop_fraction", r.flopFraction());
         f.put("gbps", r.gbps());
         f.put("bandwidth_fraction", r.bandwidthFraction());
+        f.put("one_thread_share", r.oneThreadShare());
         return f;
     }
 
@@ -276,7 +284,7 @@ public final class BenchCommand implements Callable<Integer> {
      * Characters of the table's first column: as wide as the backend's name (every row has the
      * same), and at least as wide as it used to be.
      */
-    /** The backend column's width: 40, or the longest backend's (one that says some steps ran on one thread). */
+    /** The backend column's width: 40, or the longest backend name's. */
     private static int backendWidth(List<TrainingBench.Row> rows) {
         return Math.max(40, rows.stream().mapToInt(r -> r.backend().length()).max().orElse(0));
     }

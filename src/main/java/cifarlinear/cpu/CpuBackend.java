@@ -329,6 +329,11 @@ public final class CpuBackend implements Backend {
                 + busyNote(stepsTaken, stepsOnCaller) + ")";
     }
 
+    @Override
+    public long stepsOnOneThread() {
+        return stepsOnCaller;
+    }
+
     /** What the description adds where {@code stayed} of {@code steps} stayed on the calling thread (0.5 % or more). */
     static String busyNote(long steps, long stayed) {
         long percent = steps == 0 ? 0 : Math.round(100.0 * stayed / steps);

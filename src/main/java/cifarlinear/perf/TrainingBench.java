@@ -23,13 +23,18 @@ public final class TrainingBench {
     /** The longest the warm-up goes on past its seconds, waiting for the JIT. */
     static final long MAX_EXTRA_WARMUP_NANOS = 30_000_000_000L;
 
-    /** One measurement; rates per second of the timed steps, from the median run. */
+    /**
+     * One measurement; rates per second of the timed steps, from the median run. {@code backend} is
+     * the backend's description before it trained; {@code oneThreadShare} the share of all timed
+     * steps that ran on one thread while other work kept the cores busy ({@link Backend#stepsOnOneThread}).
+     */
     public record Row(String backend, int batch, int steps, double seconds, double imagesPerSecond, double epochSeconds,
-                      double gflops, double gbps, double flopFraction, double bandwidthFraction) {
+                      double gflops, double gbps, double flopFraction, double bandwidthFraction,
+                      double oneThreadShare) {
         /** The same measurement, its fractions of {@code limits}. */
         public Row against(Limits limits) {
             return new Row(backend, batch, steps, seconds, imagesPerSecond, epochSeconds, gflops, gbps,
-                    gflops / limits.peakGflops(), gbps / limits.memoryGBps());
+                    gflops / limits.peakGflops(), gbps / limits.memoryGBps(), oneThreadShare);
         }
     }
 
@@ -57,6 +62,7 @@ public final class TrainingBench {
     public static Row run(Backend backend, Splits splits, int batch, double warmupSeconds, int steps, int repeats,
                           float eta, double flip, Limits limits) {
         int perEpoch = (splits.train().size() + batch - 1) / batch;
+        String name = backend.description(); // before training: what it says after is of all the steps
         long start = System.nanoTime();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         boolean watchJit = jit != null && jit.isCompilationTimeMonitoringSupported();
@@ -76,11 +82,13 @@ public final class TrainingBench {
             }
         }
         double[] runs = new double[repeats];
+        long oneThreadBefore = backend.stepsOnOneThread();
         for (int r = 0; r < repeats; r++) {
             long t0 = System.nanoTime();
             train(backend, splits, batch, steps, perEpoch, eta, flip, r * (steps / perEpoch + 1));
             runs[r] = (System.nanoTime() - t0) / 1e9;
         }
+        double oneThreadShare = (backend.stepsOnOneThread() - oneThreadBefore) / ((double) steps * repeats);
         java.util.Arrays.sort(runs);
         double seconds = repeats % 2 == 1 ? runs[repeats / 2] : (runs[repeats / 2 - 1] + runs[repeats / 2]) / 2;
         int classes = splits.train().data().classCount();
@@ -88,8 +96,8 @@ public final class TrainingBench {
         double ips = images / seconds;
         double gflops = steps * flopsPerStep(classes, Dataset.DIM, batch) * backend.models() / seconds / 1e9;
         double gbps = steps * bytesPerStep(classes, Dataset.DIM, batch) / seconds / 1e9;
-        return new Row(backend.description(), batch, steps, seconds, ips, splits.train().size() / ips, gflops, gbps,
-                0, 0).against(limits);
+        return new Row(name, batch, steps, seconds, ips, splits.train().size() / ips, gflops, gbps, 0, 0,
+                oneThreadShare).against(limits);
     }
 
     /**

@@ -37,6 +37,14 @@ public interface Backend extends AutoCloseable {
     int models();
 
     /**
+     * How many of the steps trained so far ran on one thread where the backend has several, because
+     * other work kept the cores busy (a CPU backend's fallback); 0 where there is no such thing.
+     */
+    default long stepsOnOneThread() {
+        return 0;
+    }
+
+    /**
      * Runs steps {@code [fromStep, steps)} of an epoch of mini-batch gradient descent over the
      * plan's order; at step s model m uses η = {@code etas[m][s]}: W ← (1 − 2ηλ) W − (η/m) G Xᵀ
      * and b ← b − (η/m) G 1. Before each step it asks {@code stop} and returns early when told to

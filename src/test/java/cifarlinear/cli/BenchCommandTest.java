@@ -59,7 +59,7 @@ class BenchCommandTest {
         // The CSV and the JSON hold the same rows under the same names.
         List<String> csvLines = Files.readAllLines(csv);
         assertThat(csvLines.getFirst()).isEqualTo("backend,batch,steps,seconds,images_per_second,epoch_seconds,gflops,"
-                + "flop_fraction,gbps,bandwidth_fraction");
+                + "flop_fraction,gbps,bandwidth_fraction,one_thread_share");
         assertThat(csvLines).hasSize(3);
         JsonNode root = Json.mapper().readTree(json.toFile());
         assertThat(root.path("train_images").asInt()).isEqualTo(1000);
@@ -71,7 +71,7 @@ class BenchCommandTest {
             String[] cells = csvLines.get(i + 1).split(",");
             assertThat(row.path("batch").asInt()).isEqualTo(i == 0 ? 50 : 100);
             assertThat(row.path("steps").asInt()).isEqualTo(2);
-            assertThat(row.path("epoch_seconds").asDouble()).isCloseTo(Double.parseDouble(cells[cells.length - 5]),
+            assertThat(row.path("epoch_seconds").asDouble()).isCloseTo(Double.parseDouble(cells[cells.length - 6]),
                     org.assertj.core.data.Offset.offset(1e-4));
             assertThat(row.path("images_per_second").asDouble()).isPositive();
             // Every fraction is of the limits the file gives (the higher of the two measurements).
@@ -81,6 +81,10 @@ class BenchCommandTest {
                     org.assertj.core.data.Offset.offset(1e-9));
             assertThat(row.path("bandwidth_fraction").asDouble()).isCloseTo(row.path("gbps").asDouble() / memory,
                     org.assertj.core.data.Offset.offset(1e-9));
+            // The share of the timed steps on one thread, and the backend as named before it trained.
+            assertThat(row.path("one_thread_share").asDouble()).isBetween(0.0, 1.0)
+                    .isCloseTo(Double.parseDouble(cells[cells.length - 1]), org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(row.path("backend").asText()).startsWith("cpu (").doesNotContain("one thread");
         }
         assertThat(root.path("products_alone").size()).isEqualTo(2);
         for (JsonNode p : root.path("products_alone")) {

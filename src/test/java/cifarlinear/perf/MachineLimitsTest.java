@@ -32,7 +32,7 @@ class MachineLimitsTest {
 
     @Test
     void aRowsFractionsAreOfTheLimitsItIsPutAgainst() {
-        TrainingBench.Row row = new TrainingBench.Row("cpu", 100, 490, 0.05, 980_000, 0.05, 120, 3, 0.9, 0.9);
+        TrainingBench.Row row = new TrainingBench.Row("cpu", 100, 490, 0.05, 980_000, 0.05, 120, 3, 0.9, 0.9, 0);
         TrainingBench.Row against = row.against(new MachineLimits(300, 24, 2, true).limits());
         assertThat(against.flopFraction()).isEqualTo(0.4);
         assertThat(against.bandwidthFraction()).isEqualTo(0.125);
