@@ -28,6 +28,7 @@ if [[ ! "$epochs" =~ ^[1-9][0-9]*$ || "$epochs" -lt 2 ]]; then
   exit 1
 fi
 require_whole_numbers ROUNDS "$rounds" BATCH "$batch"
+require_numpy_pillow
 
 cd "$here"
 java_cmd=(./cifar-linear train --data "$data" --epochs "$epochs" --batch "$batch" --no-progress --out)

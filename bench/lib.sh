@@ -30,6 +30,14 @@ require_java25() {
   fi
 }
 
+# Stops unless python3 has NumPy and Pillow, which bench/numpy_baseline.py needs for image data.
+require_numpy_pillow() {
+  if ! python3 -c 'import numpy, PIL' 2> /dev/null; then
+    echo "$script: the NumPy loops need python3 with NumPy and Pillow (pip install numpy pillow)" >&2
+    exit 1
+  fi
+}
+
 # The JVM options the cifar-linear launcher adds here: the Vector API module, 64-byte object
 # alignment, and huge pages for the heap where Linux gives them on request (madvise).
 launcher_jvm_args() {
