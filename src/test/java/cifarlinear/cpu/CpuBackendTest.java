@@ -154,13 +154,18 @@ class CpuBackendTest {
                 threaded.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
                 serial.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
             }
-            assertThat(serial.snapshot(0).weights()).containsExactly(threaded.snapshot(0).weights());
-            assertThat(serial.snapshot(0).bias()).containsExactly(threaded.snapshot(0).bias());
-            Evaluation a = threaded.evaluate(s.val()).getFirst();
-            Evaluation b = serial.evaluate(s.val()).getFirst();
-            assertThat(b.lossSum()).isEqualTo(a.lossSum());
-            assertThat(b.predicted()).containsExactly(a.predicted());
+            assertSameBits(serial, threaded, s);
         }
+    }
+
+    /** The first model of {@code actual} has the weights, bias and evaluation of {@code expected}'s, bit for bit. */
+    private static void assertSameBits(CpuBackend actual, CpuBackend expected, Splits s) {
+        assertThat(actual.snapshot(0).weights()).containsExactly(expected.snapshot(0).weights());
+        assertThat(actual.snapshot(0).bias()).containsExactly(expected.snapshot(0).bias());
+        Evaluation a = expected.evaluate(s.val()).getFirst();
+        Evaluation b = actual.evaluate(s.val()).getFirst();
+        assertThat(b.lossSum()).isEqualTo(a.lossSum());
+        assertThat(b.predicted()).containsExactly(a.predicted());
     }
 
     /**
@@ -193,12 +198,7 @@ class CpuBackendTest {
             assertThat(onCaller[0]).isPositive();
             // Moved by hand, not by the fallback: the description says nothing of it.
             assertThat(moved.description()).isEqualTo(threaded.description()).doesNotContain("one thread");
-            assertThat(moved.snapshot(0).weights()).containsExactly(threaded.snapshot(0).weights());
-            assertThat(moved.snapshot(0).bias()).containsExactly(threaded.snapshot(0).bias());
-            Evaluation a = threaded.evaluate(s.val()).getFirst();
-            Evaluation b = moved.evaluate(s.val()).getFirst();
-            assertThat(b.lossSum()).isEqualTo(a.lossSum());
-            assertThat(b.predicted()).containsExactly(a.predicted());
+            assertSameBits(moved, threaded, s);
         }
     }
 
