@@ -149,17 +149,22 @@ class CpuBackendTest {
              CpuBackend serial = CpuBackend.serial(start, batch, 0.1f, threads, true)) {
             assertThat(serial.byHalves()).isEqualTo(threaded.byHalves());
             assertThat(serial.description()).isEqualTo(threaded.description());
-            for (int e = 0; e < 2; e++) {
-                EpochPlan plan = EpochPlan.draw(2, e, s.train(), 0.5);
-                threaded.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
-                serial.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
-            }
-            assertSameBits(serial, threaded, s);
+            trainToTheSameBits(threaded, serial, Backend.StepListener.NONE, s);
         }
     }
 
-    /** The first model of {@code actual} has the weights, bias and evaluation of {@code expected}'s, bit for bit. */
-    private static void assertSameBits(CpuBackend actual, CpuBackend expected, Splits s) {
+    /**
+     * Two epochs of {@code expected} and of {@code actual} on the same plans ({@code listener} hears
+     * {@code actual}'s steps), after which the first model of {@code actual} has the weights, bias and
+     * evaluation of {@code expected}'s, bit for bit.
+     */
+    private static void trainToTheSameBits(CpuBackend expected, CpuBackend actual, Backend.StepListener listener,
+                                           Splits s) {
+        for (int e = 0; e < 2; e++) {
+            EpochPlan plan = EpochPlan.draw(2, e, s.train(), 0.5);
+            expected.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
+            actual.trainEpoch(plan, 0.05f, listener);
+        }
         assertThat(actual.snapshot(0).weights()).containsExactly(expected.snapshot(0).weights());
         assertThat(actual.snapshot(0).bias()).containsExactly(expected.snapshot(0).bias());
         Evaluation a = expected.evaluate(s.val()).getFirst();
@@ -190,15 +195,10 @@ class CpuBackendTest {
                 moved.runOnCaller(next);
                 onCaller[0] += next ? 1 : 0;
             };
-            for (int e = 0; e < 2; e++) {
-                EpochPlan plan = EpochPlan.draw(2, e, s.train(), 0.5);
-                threaded.trainEpoch(plan, 0.05f, Backend.StepListener.NONE);
-                moved.trainEpoch(plan, 0.05f, mover);
-            }
+            trainToTheSameBits(threaded, moved, mover, s);
             assertThat(onCaller[0]).isPositive();
             // Moved by hand, not by the fallback: the description says nothing of it.
             assertThat(moved.description()).isEqualTo(threaded.description()).doesNotContain("one thread");
-            assertSameBits(moved, threaded, s);
         }
     }
 
