@@ -74,6 +74,11 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
         return touched + u[src + j1 - 1];
     }
 
+    /** Reads the first and the last byte of {@code u[src + j0 .. src + j1)}; returns their sum, as {@link #touchLines}. */
+    static int touchEnds(byte[] u, int src, int j0, int j1) {
+        return u[src + j0] + u[src + j1 - 1];
+    }
+
     /**
      * w[k][j] ← β · w[k][j] + Σ_{i < m} c[k][i] · x[i][j] for features {@code [j0, j1)}. {@code bySample}
      * holds the same coefficients sample by sample ({@link #bySample}); each implementation reads
