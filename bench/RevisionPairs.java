@@ -9,10 +9,10 @@ import java.util.Arrays;
  * by a class loader of its own, and the two backends take turns epoch by epoch (which goes first
  * alternates), on the same plans, so that a slow spell of a shared machine hits both alike: the
  * way {@code cifarlinear.cpu.EpochPairs} compares two ways of one build, for two revisions. Seed
- * configuration (softmax, λ 0.1, flip 0.2, 49,000 synthetic images, two threads, Vector API
- * kernels) at the given batch. bench/revision-pairs.sh builds the jars and runs this.
+ * configuration (softmax, λ 0.1, flip 0.2, 49,000 synthetic images, Vector API kernels) at the
+ * given batch, on two threads or THREADS. bench/revision-pairs.sh builds the jars and runs this.
  *
- * <pre>java --add-modules=jdk.incubator.vector bench/RevisionPairs.java OLD.jar NEW.jar [PAIRS [BATCH]]</pre>
+ * <pre>java --add-modules=jdk.incubator.vector bench/RevisionPairs.java OLD.jar NEW.jar [PAIRS [BATCH [THREADS]]]</pre>
  *
  * Prints each build's median epoch and quartiles, the ratio of the medians and the median of the
  * pairs' ratios (new / old), and in how many pairs the new build's epoch was the shorter.
@@ -28,7 +28,7 @@ public final class RevisionPairs {
         private final Method trainEpoch;
         private final Object noListener;
 
-        Build(String jar, int batch) throws ReflectiveOperationException, java.io.IOException {
+        Build(String jar, int batch, int threads) throws ReflectiveOperationException, java.io.IOException {
             ClassLoader loader = new URLClassLoader(new URL[] {Path.of(jar).toUri().toURL()},
                     ClassLoader.getPlatformClassLoader());
             Class<?> cifarData = loader.loadClass("cifarlinear.data.CifarData");
@@ -46,7 +46,7 @@ public final class RevisionPairs {
                     0.01, 5L);
             backend = loader.loadClass("cifarlinear.cpu.CpuBackend")
                     .getConstructor(modelClass, int.class, float.class, int.class, boolean.class)
-                    .newInstance(start, batch, 0.1f, 2, true);
+                    .newInstance(start, batch, 0.1f, threads, true);
             Method draw = method(planClass, "draw", 4);
             Object train = splitsClass.getMethod("train").invoke(splits);
             for (int e = 0; e < plans.length; e++) {
@@ -75,12 +75,13 @@ public final class RevisionPairs {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            System.err.println("usage: RevisionPairs OLD.jar NEW.jar [PAIRS [BATCH]]");
+            System.err.println("usage: RevisionPairs OLD.jar NEW.jar [PAIRS [BATCH [THREADS]]]");
             System.exit(2);
         }
         int pairs = args.length > 2 ? Integer.parseInt(args[2]) : 40;
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 100;
-        Build[] builds = {new Build(args[0], batch), new Build(args[1], batch)};
+        int threads = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+        Build[] builds = {new Build(args[0], batch, threads), new Build(args[1], batch, threads)};
         int warmup = 3;
         double[][] seconds = new double[2][pairs];
         for (int e = 0; e < warmup + pairs; e++) {
