@@ -63,7 +63,7 @@ mkdir -p "$(dirname "$out")"
   echo "- ${rev[old]}: $(git -C "$here" log -1 --format=%s "${rev[old]}")"
   echo "- ${rev[new]}: $(git -C "$here" log -1 --format=%s "${rev[new]}")"
   echo
-  echo "Each run: $pairs pairs of training epochs on $threads threads after three of warm-up, the two builds taking turns."
+  echo "Each run: $pairs pairs of training epochs on $threads thread$([[ $threads == 1 ]] || echo s) after three of warm-up, the two builds taking turns."
   for batch in $batches; do
     echo
     echo "Batch $batch:"
