@@ -62,4 +62,16 @@ public class GatherBenchmark {
         products.gather(in.u, d, in.rows, in.flip, null, null, off, in.mean, in.inv, x, 0, BATCH, row);
         return x;
     }
+
+    /**
+     * The same, its images read ahead first ({@link Products#touchImages}), as training's steps by
+     * chunks and the evaluation do; returns what the reads are kept in, so that they are not dropped.
+     */
+    @Benchmark
+    public int gatherBatchReadAhead() {
+        int off = step++ % (in.rows.length / BATCH) * BATCH;
+        int touched = Products.touchImages(in.u, d, in.rows, off, 0, BATCH, 0, d);
+        products.gather(in.u, d, in.rows, in.flip, null, null, off, in.mean, in.inv, x, 0, BATCH, row);
+        return touched + (int) x[BATCH - 1][products.rowOffset()];
+    }
 }

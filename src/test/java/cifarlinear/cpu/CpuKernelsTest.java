@@ -5,6 +5,7 @@ import cifarlinear.data.Dataset;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -349,9 +350,9 @@ class CpuKernelsTest {
         int d = Dataset.DIM;
         int[] rows = {9, 4, 7, 4, 0, 2};
         byte[] u = new byte[10 * d];
-        java.util.Arrays.fill(u, (byte) 100);
+        Arrays.fill(u, (byte) 100);
         for (int image : new int[] {7, 4, 0}) { // rows[1 + 1 .. 1 + 4)
-            java.util.Arrays.fill(u, image * d + j0, image * d + j1, (byte) 1);
+            Arrays.fill(u, image * d + j0, image * d + j1, (byte) 1);
         }
         int perImage = 2 + (j1 - j0 + 63) / 64 + 1;
         assertThat(Products.touchImages(u, d, rows, 1, 1, 4, j0, j1)).isEqualTo(3 * perImage);
