@@ -80,8 +80,9 @@ abstract sealed class Products permits Products.AutoVectorized, VectorKernels {
      * would otherwise wait for each image's first lines in turn, behind the arithmetic of the one
      * before: first the first and the last byte of each, so that the memory pages of all the images
      * are looked up at once rather than one image after the other, then one byte of every cache
-     * line. On one thread, a gather of 100 random images out of 49,000 took about 55 µs so against
-     * 85–95 µs without, and half of each image 10–20 % less than with the second pass alone.
+     * line. On one thread, a gather of 100 random images out of 49,000 took 55 µs so against 75 µs
+     * without (bench/results/read-ahead.md), and half of each image 10–20 % less than with the
+     * second pass alone.
      * Returns the sum of the bytes read, for the caller to keep where the JIT cannot drop the reads.
      */
     static int touchImages(byte[] u, int d, int[] rows, int rowOff, int i0, int i1, int j0, int j1) {
