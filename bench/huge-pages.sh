@@ -44,7 +44,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 build_benchmarks
-jmh_args=(-jar target/benchmarks.jar GatherBenchmark -p kernels=vector -i 10 -r 1 -foe true -jvmArgsAppend)
+jmh_args=(-jar target/benchmarks.jar 'GatherBenchmark.gatherBatch$' -p kernels=vector -i 10 -r 1 -foe true -jvmArgsAppend)
 # The launcher's options besides the one compared: objects on 64 bytes (see bench/alignment.sh).
 jmh_cmd() { echo "$java ${jmh_args[*]} \"--add-modules=jdk.incubator.vector -XX:ObjectAlignmentInBytes=64 $1\""; }
 for round in $(seq 1 $(( (rounds + 1) / 2 ))); do
