@@ -280,10 +280,6 @@ public final class BenchCommand implements Callable<Integer> {
         return f;
     }
 
-    /**
-     * Characters of the table's first column: as wide as the backend's name (every row has the
-     * same), and at least as wide as it used to be.
-     */
     /** The backend column's width: 40, or the longest backend name's. */
     private static int backendWidth(List<TrainingBench.Row> rows) {
         return Math.max(40, rows.stream().mapToInt(r -> r.backend().length()).max().orElse(0));
