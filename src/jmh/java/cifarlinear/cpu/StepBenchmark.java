@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One training step's gather, scores and update on all cores, split as {@link CpuBackend} splits
- * them, both ways it can: {@code rows}, where the gather writes the batch's rows and the update
+ * them, both ways it can (each chunk's images read ahead first, {@link Products#touchImages}, as the
+ * backend reads them): {@code rows}, where the gather writes the batch's rows and the update
  * reads them, half of them written on the other core; {@code pixels}, where each thread gathers
  * into rows of its own and the update reads the pixels and normalizes them again
  * ({@link Products#updateFromPixels}); {@code auto}, whichever of the two the backend would take.
@@ -55,6 +56,11 @@ public class StepBenchmark {
     private float[][][] own;
     private Object[] scratch;
     private float[][] row;
+    /**
+     * What each thread's reading ahead read, kept so that the reads are not dropped; a cache line
+     * apart, so that the threads do not write to one line.
+     */
+    private int[] touched;
     private byte[] u;
     private int[] rows;
     private boolean[] flip;
@@ -95,6 +101,7 @@ public class StepBenchmark {
         own = new float[threads][][];
         scratch = new Object[threads];
         row = new float[threads][d];
+        touched = new int[threads * 16];
         for (int t = 0; t < threads; t++) {
             own[t] = products.rows(sampleChunk, d);
             scratch[t] = products.scratch(classes, d, sampleChunk);
@@ -109,6 +116,7 @@ public class StepBenchmark {
             int i0 = chunk * sampleChunk;
             int i1 = Math.min(batch, i0 + sampleChunk);
             int off = step % (rows.length / batch) * batch;
+            touched[16 * worker] += Products.touchImages(u, d, rows, off, i0, i1, 0, d);
             if (update.equals("rows")) {
                 products.gather(u, d, rows, flip, null, null, off, mean, inv, x, i0, i1, row[worker]);
                 products.scores(w, classes, d, x, i0, i1, s[worker], scratch[worker]);
