@@ -84,7 +84,7 @@ jmh_score() { echo "{print (\$(NF - 2) == \"±\" ? \$(NF - 3) : \$(NF - 1))}"; }
 
 # epoch_pairs FILE RUNS PAIRS WAYS [BATCH]: RUNS runs of cifarlinear.cpu.EpochPairs from
 # target/benchmarks.jar, PAIRS pairs of epochs the two WAYS (idle-reads, vector-loss, sigmoid,
-# halves or fall-back) each, at batch BATCH (default 100), with the launcher's JVM options;
+# halves, fall-back or take-over) each, at batch BATCH (default 100), with the launcher's JVM options;
 # appends each run's summary and a blank line to FILE, and leaves the command in pairs_cmd.
 epoch_pairs() {
   local file="$1" runs="$2" pairs="$3" ways="$4" batch="${5:-100}" run jvm_args

@@ -57,7 +57,7 @@ public class EpochBenchmark {
                     case "halves" -> true;
                     case "chunks" -> false;
                     default -> throw new IllegalArgumentException("split: halves or chunks, not " + split);
-                }, true, true, true));
+                }, true, true, true, true));
         plans = new EpochPlan[8];
         for (int e = 0; e < plans.length; e++) {
             plans[e] = EpochPlan.draw(4, e, splits.train(), 0.2);

@@ -27,6 +27,9 @@ import java.util.List;
  *       samples and of features, as on other numbers of threads.</li>
  *   <li>{@code fall-back}: with the steps going over to the calling thread where that proves
  *       faster ({@link SerialFallback}), and on the threads always.</li>
+ *   <li>{@code take-over}: with the calling thread running the pieces of a step that the other
+ *       thread has not begun by the time it is done with its own, and waiting for them
+ *       ({@link WorkerPool#takesOver}).</li>
  * </ul>
  * Or {@code sigmoid}: epochs of a sigmoid model against those of the softmax one, both the default
  * way (their weights differ, of course).
@@ -51,11 +54,11 @@ public final class EpochPairs {
         switch (ways) {
             case "idle-reads" -> {
                 names = new String[] {"reads", "no reads"};
-                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, false, true, true)};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, false, true, true, true)};
             }
             case "halves" -> {
                 names = new String[] {"halves", "chunks"};
-                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, false, true, true, true)};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, false, true, true, true, true)};
             }
             case "sigmoid" -> {
                 names = new String[] {"sigmoid", "softmax"};
@@ -63,14 +66,18 @@ public final class EpochPairs {
             }
             case "vector-loss" -> {
                 names = new String[] {"vectors", "one by one"};
-                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, false, true)};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, false, true, true)};
             }
             case "fall-back" -> {
                 names = new String[] {"fall-back", "threads always"};
-                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, true, false)};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, true, false, true)};
+            }
+            case "take-over" -> {
+                names = new String[] {"take-over", "waits"};
+                tunings = new CpuBackend.Tuning[] {all, new CpuBackend.Tuning(true, true, true, true, true, false)};
             }
             default -> throw new IllegalArgumentException(
-                    "ways: idle-reads, vector-loss, sigmoid, halves or fall-back, not " + ways);
+                    "ways: idle-reads, vector-loss, sigmoid, halves, fall-back or take-over, not " + ways);
         }
         CifarData data = SyntheticData.generate(SyntheticData.DEFAULT_TRAIN_SIZE, 0);
         Splits splits = Splits.of(data, 1000, 1);

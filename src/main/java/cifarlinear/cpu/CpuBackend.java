@@ -229,9 +229,12 @@ public final class CpuBackend implements Backend {
      * @param fallBack     run the steps on the calling thread alone for a while where that proves
      *                     faster than the threads, as on a machine busy with other work
      *                     ({@link SerialFallback})
+     * @param takeOver     let the calling thread, done with its piece of a step, run the pieces
+     *                     that their threads have not begun ({@link WorkerPool#takesOver})
      */
-    record Tuning(boolean pixelUpdates, boolean byHalves, boolean idleReads, boolean vectorLoss, boolean fallBack) {
-        static final Tuning DEFAULT = new Tuning(true, true, true, true, true);
+    record Tuning(boolean pixelUpdates, boolean byHalves, boolean idleReads, boolean vectorLoss, boolean fallBack,
+                  boolean takeOver) {
+        static final Tuning DEFAULT = new Tuning(true, true, true, true, true, true);
     }
 
     /** Models that train side by side, with the ways of {@code tuning} that are on. */
@@ -281,7 +284,7 @@ public final class CpuBackend implements Backend {
             centeredMean[j] -= 128;
         }
         this.invStd = first.stats().invStd();
-        this.pool = serial ? WorkerPool.serial(threads) : new WorkerPool(threads);
+        this.pool = serial ? WorkerPool.serial(threads) : new WorkerPool(threads, tuning.takeOver());
         this.fallback = !serial && threads > 1 && tuning.fallBack()
                 ? new SerialFallback(FIRST_STAY_NANOS, LONGEST_STAY_NANOS) : null;
         this.featureChunk = featureChunk(d, products.alignment(), threads);
@@ -370,13 +373,15 @@ public final class CpuBackend implements Backend {
                 int size = Math.min(batch, n - step * batch);
                 long start = System.nanoTime();
                 long guessed = pool.serialGuessNanos();
+                long takenOver = pool.runsTakenOver();
                 stepsTaken++;
                 stepsOnCaller += fallback != null && fallback.staying() ? 1 : 0;
                 double firstLoss = byHalves ? stepByHalves(etas, step, size, lossSums)
                         : stepInChunks(etas, step, size, lossSums);
                 if (fallback != null && size == batch) {
                     long end = System.nanoTime();
-                    fallback.step(end - start, pool.serialGuessNanos() - guessed, end);
+                    fallback.step(end - start, pool.serialGuessNanos() - guessed,
+                            pool.runsTakenOver() > takenOver, end);
                     pool.runOnCaller(fallback.onCaller());
                 }
                 samples += size;
@@ -417,7 +422,9 @@ public final class CpuBackend implements Backend {
      * model's summed loss. Each thread owns half of the features ({@link Products#scoreSplit}) for
      * the whole epoch: it gathers its half of every sample of the batch, computes its partial sums
      * of the scores, and updates its half of W. Only the partial sums and the coefficients cross
-     * between the cores; W and the gathered rows stay where they are. Two hand-offs per step:
+     * between the cores; W and the gathered rows stay where they are, but for the pieces that the
+     * calling thread takes over where the other thread has not begun them ({@link WorkerPool#takesOver}).
+     * Two hand-offs per step:
      * <ol>
      *   <li>each thread does the last step's update of its half ({@link Products#update}), then
      *       gathers its half of this step's samples and computes their partial sums

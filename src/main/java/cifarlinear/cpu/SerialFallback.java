@@ -7,19 +7,30 @@ package cifarlinear.cpu;
  * take several times as long as one thread doing every piece. The same pieces run either way, so
  * the weights are the same bit for bit.
  *
- * <p>Steps of a whole batch are measured in windows of {@link #WINDOW}, by their median (a step
- * slowed by a garbage collection or by the end of an epoch does not count):
+ * <p>Steps of a whole batch are measured in windows of {@link #WINDOW}. Whether the threads are
+ * suspect goes by a window's median step, so that a few slow steps (slowed by a garbage
+ * collection or by the end of an epoch) do not start a trial; which way is faster goes by its mean
+ * step without the longest one, which counts every step that waited for a thread (a thread whose
+ * core the machine gives to other work now and then, for a whole time slice, delays a few steps
+ * by far more than the median sees):
  * <ol>
  *   <li>on the threads, a window whose median step took more than {@link #SUSPECT} of the median
  *       of what the pool estimates one thread would have taken for the same pieces
- *       ({@link WorkerPool#serialGuessNanos}) starts a trial;</li>
- *   <li>a window of trial on the calling thread, which goes on where its median step took less
- *       than {@link #CONFIRM} of the threads' one;</li>
+ *       ({@link WorkerPool#serialGuessNanos}) starts a trial, as does one in which the calling
+ *       thread took over pieces of more than half of the steps ({@link WorkerPool#takesOver}):
+ *       then the steps take about as long as the calling thread's estimate, however long the
+ *       threads would have taken;</li>
+ *   <li>a window of trial on the calling thread, which goes on where its mean step took less
+ *       than {@link #CONFIRM} of the threads' one, the mean of their windows since they last took
+ *       over (where pieces were taken over, less than the threads' one: the other thread was
+ *       mostly missing, so the threads can gain little, and a window in which it was missing
+ *       throughout is as fast as the calling thread alone, though others wait for it);</li>
  *   <li>a window on the threads again, so that a slow spell of the threads alone (the JIT
  *       compiling, another program's burst) does not send the steps over to the calling thread;
- *       where the trial's median is less than {@link #CONFIRM} of this one too, the steps stay on
- *       the calling thread for a while (the first stay, each stay that follows twice as long as
- *       the one before up to the longest) and then go back to step 1.</li>
+ *       where the trial's mean is less than {@link #CONFIRM} of this one too (or less than this one,
+ *       as before, or the other thread is still missing from most steps), the steps stay on the
+ *       calling thread for a while (the first stay, each stay that follows twice as long as the
+ *       one before up to the longest) and then go back to step 1.</li>
  * </ol>
  * A window on the threads that starts no trial resets the stays to the first. A trial that the
  * threads won (at step 2 or 3) does too, and the next trial waits for twice as many windows as the
@@ -48,9 +59,15 @@ final class SerialFallback {
     private final long[] guessNanos = new long[WINDOW];
     private Mode mode = Mode.THREADS;
     private int steps;
+    private int takenOver;
     private int settling;
-    private long threadsMedian;
-    private long trialMedian;
+    private long threadsMean;
+    /** The sum and count of the mean steps of the windows on the threads since they last took over. */
+    private long threadsMeans;
+    private int threadsWindows;
+    /** Whether the trial under way was started by pieces taken over, rather than by slow steps. */
+    private boolean missing;
+    private long trialMean;
     private long callerUntil;
     private int wait = 1;
     private int skip;
@@ -84,10 +101,11 @@ final class SerialFallback {
 
     /**
      * A step of a whole batch took {@code nanos}, run as {@link #onCaller} said; on threads, the pool
-     * estimates that one thread would have done its pieces in {@code guessNanos}. {@code now} is
+     * estimates that one thread would have done its pieces in {@code guessNanos}, and the calling
+     * thread took over a piece of it or not ({@code tookOver}). {@code now} is
      * {@link System#nanoTime}.
      */
-    void step(long nanos, long guessNanos, long now) {
+    void step(long nanos, long guessNanos, boolean tookOver, long now) {
         if (mode == Mode.CALLER) {
             if (now - callerUntil >= 0) {
                 change(Mode.THREADS);
@@ -100,32 +118,40 @@ final class SerialFallback {
         }
         stepNanos[steps] = nanos;
         this.guessNanos[steps] = guessNanos;
+        takenOver += tookOver ? 1 : 0;
         if (++steps < WINDOW) {
             return;
         }
         steps = 0;
+        boolean mostTakenOver = 2 * takenOver > WINDOW;
+        takenOver = 0;
         long median = median(stepNanos);
+        long mean = meanButLongest(stepNanos);
+        boolean slow = median > SUSPECT * median(this.guessNanos);
         switch (mode) {
             case THREADS -> {
+                threadsMeans += mean;
+                threadsWindows++;
                 if (skip > 0) {
                     skip--;
-                } else if (median > SUSPECT * median(this.guessNanos)) {
-                    threadsMedian = median;
+                } else if (slow || mostTakenOver) {
+                    threadsMean = threadsMeans / threadsWindows;
+                    missing = !slow;
                     change(Mode.TRIAL);
                 } else {
                     stay = firstStay;
                 }
             }
             case TRIAL -> {
-                if (median < CONFIRM * threadsMedian) {
-                    trialMedian = median;
+                if (mean < confirm() * threadsMean) {
+                    trialMean = mean;
                     change(Mode.RECHECK);
                 } else {
                     lost();
                 }
             }
             case RECHECK -> {
-                if (trialMedian < CONFIRM * median) {
+                if (trialMean < confirm() * mean || missing && mostTakenOver) {
                     change(Mode.CALLER);
                     callerUntil = now + stay;
                     stay = Math.min(2 * stay, longestStay);
@@ -139,6 +165,11 @@ final class SerialFallback {
         }
     }
 
+    /** How much shorter the calling thread's steps must be than the threads' ones for it to take over. */
+    private double confirm() {
+        return missing ? 1.0 : CONFIRM;
+    }
+
     /** The calling thread alone was no faster: back to the threads, and a longer wait before the next trial. */
     private void lost() {
         change(Mode.THREADS);
@@ -150,6 +181,11 @@ final class SerialFallback {
     private void change(Mode to) {
         mode = to;
         steps = 0;
+        takenOver = 0;
+        if (to == Mode.THREADS) {
+            threadsMeans = 0;
+            threadsWindows = 0;
+        }
         settling = to == Mode.THREADS || to == Mode.RECHECK ? SETTLE : 0;
     }
 
@@ -157,5 +193,16 @@ final class SerialFallback {
     private static long median(long[] values) {
         java.util.Arrays.sort(values);
         return (values[WINDOW / 2 - 1] + values[WINDOW / 2]) / 2;
+    }
+
+    /** The mean of a window's values without the largest one. */
+    private static long meanButLongest(long[] values) {
+        long sum = 0;
+        long longest = Long.MIN_VALUE;
+        for (long v : values) {
+            sum += v;
+            longest = Math.max(longest, v);
+        }
+        return (sum - longest) / (WINDOW - 1);
     }
 }

@@ -1,6 +1,8 @@
 package cifarlinear.cpu;
 
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -10,9 +12,17 @@ import java.util.concurrent.locks.LockSupport;
  * step, thousands of times per second, so hand-off is a spin on a volatile generation counter
  * (workers park only after idling a while) rather than a queue.
  *
+ * <p>A piece whose worker has not begun it by the time the calling thread is done with its own,
+ * the calling thread takes over ({@link #takesOver}): a worker whose core the machine has given to
+ * something else for a while, or that is slow to wake, then does not hold up the run. Each piece
+ * runs once, on one thread or the other, so a task must not depend on which thread runs a piece,
+ * only on the piece. A worker's piece and its idle work never run at the same time: each holds
+ * the piece's lock.
+ *
  * <p>{@link #runChunks} deals a task out in more chunks than threads, each thread taking the next
  * chunk when it is done with one, so that a thread slowed by the rest of the machine does not
- * hold the others up. A thread that waits can do work of its own meanwhile ({@link #whileWaiting}).
+ * hold the others up; nor does a worker that got no chunk. A thread that waits can do work of its
+ * own meanwhile ({@link #whileWaiting}).
  * Where the threads keep waiting for each other, the caller can have the pool run the pieces on the
  * calling thread for a while ({@link #runOnCaller}); {@link #serialGuessNanos} helps it decide.
  */
@@ -42,6 +52,7 @@ public final class WorkerPool implements AutoCloseable {
     /** Names of the worker threads: this, then the piece each one runs. */
     static final String THREAD_NAME_PREFIX = "cifar-linear-cpu-";
     private static final long SPIN_NANOS = 200_000;
+    private static final int STRIDE = 16;
     private static final IdleWork NO_IDLE_WORK = part -> false;
     private static final Task NOTHING = (part, parts) -> { };
 
@@ -52,7 +63,15 @@ public final class WorkerPool implements AutoCloseable {
 
     private final int parts;
     private final Thread[] workers;
-    private final AtomicInteger pending = new AtomicInteger();
+    /** Pieces other than the caller's finished in the run under way. */
+    private final AtomicInteger done = new AtomicInteger();
+    /**
+     * Per piece, {@link #STRIDE} ints apart (a cache line each): at {@code p * STRIDE} its lock (1
+     * while a thread runs the piece, or the worker its idle work), at {@code p * STRIDE + 1} the
+     * last generation in which it ran.
+     */
+    private final AtomicIntegerArray pieces;
+    private final boolean takesOver;
     private volatile Task task;
     private volatile int generation;
     private volatile boolean closed;
@@ -66,20 +85,34 @@ public final class WorkerPool implements AutoCloseable {
     private IdleWork idleAside = NO_IDLE_WORK;
     private int ownShares;
     private long serialGuessNanos;
+    private long runsTakenOver;
 
     public WorkerPool(int threads) {
-        this(threads, false);
+        this(threads, true);
     }
 
-    private WorkerPool(int parts, boolean serial) {
+    /** A pool whose calling thread takes over pieces that their workers have not begun, or not. */
+    public WorkerPool(int threads, boolean takesOver) {
+        this(threads, false, takesOver, Thread.ofPlatform().daemon().factory());
+    }
+
+    /** A pool whose workers {@code factory} makes (each named after its piece). */
+    WorkerPool(int threads, boolean takesOver, ThreadFactory factory) {
+        this(threads, false, takesOver, factory);
+    }
+
+    private WorkerPool(int parts, boolean serial, boolean takesOver, ThreadFactory factory) {
         if (parts < 1) {
             throw new IllegalArgumentException("threads must be at least 1, got " + parts);
         }
         this.parts = parts;
+        this.takesOver = takesOver;
+        this.pieces = new AtomicIntegerArray(parts * STRIDE);
         this.workers = new Thread[serial ? 0 : parts - 1];
         for (int t = 0; t < workers.length; t++) {
             int part = t + 1;
-            workers[t] = Thread.ofPlatform().daemon().name(THREAD_NAME_PREFIX + part).unstarted(() -> work(part));
+            workers[t] = factory.newThread(() -> work(part));
+            workers[t].setName(THREAD_NAME_PREFIX + part);
             workers[t].start();
         }
     }
@@ -91,11 +124,16 @@ public final class WorkerPool implements AutoCloseable {
      * the cores busy, as {@link KernelWarmup}'s does).
      */
     public static WorkerPool serial(int parts) {
-        return new WorkerPool(parts, true);
+        return new WorkerPool(parts, true, false, null);
     }
 
     public int parts() {
         return parts;
+    }
+
+    /** Whether the calling thread takes over the pieces that their workers have not begun. */
+    public boolean takesOver() {
+        return takesOver;
     }
 
     /**
@@ -126,7 +164,7 @@ public final class WorkerPool implements AutoCloseable {
             IdleWork aside = idle;
             idle = NO_IDLE_WORK;
             try {
-                run(NOTHING); // once the workers have run this, they wait without idle work
+                run(NOTHING, false); // once the workers have run this, they wait without idle work
             } catch (RuntimeException | Error e) {
                 idle = aside; // a failure of earlier idle work, passed on: the threads go on as they were
                 throw e;
@@ -147,14 +185,25 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * What the same runs would have taken on one thread, estimated from the calling thread's own
-     * pieces (or chunks) as if every piece took as long as the caller's did.
+     * piece (or chunks) as if every piece took as long as the caller's did (its pieces taken over
+     * left out).
      */
     public long serialGuessNanos() {
         return serialGuessNanos;
     }
 
+    /** Runs in which the calling thread took over a piece ({@link #takesOver}), so far. */
+    public long runsTakenOver() {
+        return runsTakenOver;
+    }
+
     /** Runs {@code t} on every piece and returns when all have finished; rethrows the first failure. */
     public void run(Task t) {
+        run(t, takesOver);
+    }
+
+    /** {@link #run}, the calling thread taking over pieces or only waiting for them. */
+    private void run(Task t, boolean takeOver) {
         if (closed) {
             throw new IllegalStateException("pool is closed");
         }
@@ -164,8 +213,9 @@ public final class WorkerPool implements AutoCloseable {
         }
         caller = Thread.currentThread();
         task = t;
-        pending.set(parts - 1);
-        generation++; // volatile write: publishes task to the workers
+        done.set(0);
+        int g = generation + 1;
+        generation = g; // volatile write: publishes task to the workers
         for (Thread w : workers) {
             LockSupport.unpark(w);
         }
@@ -183,7 +233,12 @@ public final class WorkerPool implements AutoCloseable {
             serialGuessNanos += (start - ownStart) * shares / ownShares;
         }
         IdleWork work = idle;
-        while (pending.get() != 0) {
+        boolean tookOver = false;
+        while (done.get() != parts - 1) {
+            if (takeOver && takeOver(t, g)) {
+                tookOver = true;
+                continue;
+            }
             if (work != NO_IDLE_WORK && (work = runSome(work, 0)) != NO_IDLE_WORK) {
                 continue;
             }
@@ -194,6 +249,7 @@ public final class WorkerPool implements AutoCloseable {
             }
         }
         task = null;
+        runsTakenOver += tookOver ? 1 : 0;
         Throwable f = own != null ? own : failure;
         failure = null;
         if (f instanceof RuntimeException re) {
@@ -204,6 +260,44 @@ public final class WorkerPool implements AutoCloseable {
         }
         if (f != null) {
             throw new IllegalStateException(f);
+        }
+    }
+
+    /**
+     * Runs on the calling thread every piece of run {@code g} that no thread has begun and no worker
+     * holds for its idle work; whether it ran any. A failure is kept for the run to pass on.
+     */
+    private boolean takeOver(Task t, int g) {
+        boolean ran = false;
+        for (int p = 1; p < parts; p++) {
+            int at = p * STRIDE;
+            if (pieces.get(at + 1) == g || pieces.get(at) != 0 || !pieces.compareAndSet(at, 0, 1)) {
+                continue;
+            }
+            try {
+                if (pieces.get(at + 1) != g) {
+                    ran = true;
+                    runPiece(t, p, g);
+                }
+            } finally {
+                pieces.set(at, 0);
+            }
+        }
+        return ran;
+    }
+
+    /** Piece {@code part} of run {@code g}, its lock held; marks it run and counts it done. */
+    private void runPiece(Task t, int part, int g) {
+        try {
+            t.run(part, parts);
+        } catch (Throwable e) {
+            if (failure == null) {
+                failure = e;
+            }
+        }
+        pieces.set(part * STRIDE + 1, g);
+        if (done.incrementAndGet() == parts - 1 && Thread.currentThread() != caller) {
+            LockSupport.unpark(caller);
         }
     }
 
@@ -253,12 +347,18 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void work(int part) {
+        int at = part * STRIDE;
         int seen = 0;
         while (true) {
             long idleSince = System.nanoTime();
             IdleWork work = idle;
             while (generation == seen && !closed) {
-                if (work != NO_IDLE_WORK && (work = runSome(work, part)) != NO_IDLE_WORK) {
+                if (work != NO_IDLE_WORK && pieces.compareAndSet(at, 0, 1)) {
+                    try {
+                        work = runSome(work, part);
+                    } finally {
+                        pieces.set(at, 0);
+                    }
                     continue;
                 }
                 if (System.nanoTime() - idleSince < SPIN_NANOS) {
@@ -271,15 +371,17 @@ public final class WorkerPool implements AutoCloseable {
                 return;
             }
             seen = generation;
-            try {
-                task.run(part, parts);
-            } catch (Throwable e) {
-                if (failure == null) {
-                    failure = e;
-                }
+            if (!pieces.compareAndSet(at, 0, 1)) {
+                continue; // the calling thread holds the piece: it runs it
             }
-            if (pending.decrementAndGet() == 0) {
-                LockSupport.unpark(caller);
+            try {
+                // While this piece is held and has not run, its run cannot end: generation and task are its.
+                seen = generation;
+                if (pieces.get(at + 1) != seen) {
+                    runPiece(task, part, seen);
+                }
+            } finally {
+                pieces.set(at, 0);
             }
         }
     }

@@ -183,7 +183,7 @@ class CpuBackendTest {
         CifarData data = TestData.randomData(300, 40, 10, 12);
         Splits s = Splits.of(data, 40, 1);
         LinearModel start = LinearModel.initial(loss, data.classNames(), s.stats(), 0.01, 3);
-        CpuBackend.Tuning noFallback = new CpuBackend.Tuning(true, true, true, true, false);
+        CpuBackend.Tuning noFallback = new CpuBackend.Tuning(true, true, true, true, false, true);
         try (CpuBackend threaded = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
                 noFallback);
              CpuBackend moved = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
@@ -338,7 +338,7 @@ class CpuBackendTest {
         float[][] w = new float[2][];
         for (int v = 0; v < 2; v++) {
             try (CpuBackend backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
-                    new CpuBackend.Tuning(v == 1, false, true, true, true))) {
+                    new CpuBackend.Tuning(v == 1, false, true, true, true, true))) {
                 assertThat(backend.pixelUpdates()).isEqualTo(v == 1);
                 for (int e = 0; e < 2; e++) {
                     backend.trainEpoch(EpochPlan.draw(4, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
@@ -360,7 +360,7 @@ class CpuBackendTest {
         double[] valLoss = new double[2];
         for (int v = 0; v < 2; v++) {
             try (CpuBackend backend = new CpuBackend(List.of(start), new double[] {0.1}, batch, threads, true,
-                    new CpuBackend.Tuning(true, true, true, v == 0, true))) {
+                    new CpuBackend.Tuning(true, true, true, v == 0, true, true))) {
                 for (int e = 0; e < 2; e++) {
                     backend.trainEpoch(EpochPlan.draw(4, e, s.train(), 0.5), 0.05f, Backend.StepListener.NONE);
                 }

@@ -15,9 +15,14 @@ class SerialFallbackTest {
 
     /** {@code count} steps of {@code nanos} each, with that estimate for one thread; the clock advances by each. */
     private void steps(int count, long nanos, long guess) {
+        takenOver(count, 0, nanos, guess);
+    }
+
+    /** {@code count} steps as {@link #steps}, the calling thread taking over pieces of the first {@code taken}. */
+    private void takenOver(int count, int taken, long nanos, long guess) {
         for (int i = 0; i < count; i++) {
             now += nanos;
-            fallback.step(nanos, guess, now);
+            fallback.step(nanos, guess, i < taken, now);
         }
     }
 
@@ -101,6 +106,65 @@ class SerialFallbackTest {
             assertThat(fallback.onCaller()).isFalse();
         }
         assertThat(fallback.spells()).isZero();
+    }
+
+    /**
+     * Where the calling thread takes over the other thread's pieces, a step takes about as long as
+     * its estimate: a window in which it took over pieces of more than half of the steps starts a
+     * trial all the same, one with half or fewer does not.
+     */
+    @Test
+    void piecesTakenOverInMostStepsOfAWindowStartATrial() {
+        for (int w = 0; w < 10; w++) {
+            takenOver(WINDOW, WINDOW / 2, 200_000, 200_000);
+            assertThat(fallback.onCaller()).as("after window %d", w).isFalse();
+        }
+        takenOver(WINDOW, WINDOW / 2 + 1, 200_000, 200_000);
+        assertThat(fallback.onCaller()).as("a trial").isTrue();
+        steps(WINDOW, 195_000, 0); // a little faster than the threads: enough, the other thread being missing
+        assertThat(fallback.onCaller()).as("the threads again, to compare").isFalse();
+        takenOver(SETTLE + WINDOW, SETTLE + WINDOW, 200_000, 200_000);
+        assertThat(fallback.onCaller()).isTrue();
+        assertThat(fallback.spells()).isEqualTo(1);
+    }
+
+    /** Where slow steps started the trial, the calling thread must be faster by a margin. */
+    @Test
+    void aTrialStartedBySlowStepsNeedsAMargin() {
+        takenOver(WINDOW, WINDOW, 300_000, 200_000);
+        assertThat(fallback.onCaller()).as("a trial").isTrue();
+        steps(WINDOW, 295_000, 0);
+        takenOver(SETTLE + WINDOW, SETTLE + WINDOW, 300_000, 200_000); // a recheck would end on the caller
+        assertThat(fallback.onCaller()).as("lost: a window's wait on the threads").isFalse();
+        assertThat(fallback.spells()).isZero();
+    }
+
+    /**
+     * Which way is faster goes by the mean step without the longest: threads whose median step is
+     * short but whose every fourth step waits four times as long for a thread lose to a calling
+     * thread a little slower than their median, even with one step of its trial slowed far more.
+     */
+    @Test
+    void theTrialGoesByTheMeanStepWithoutTheLongest() {
+        threadsWaitingNowAndThen(0);
+        assertThat(fallback.onCaller()).as("a trial").isTrue();
+        steps(WINDOW - 1, 250_000, 0);
+        steps(1, 10_000_000, 0); // a garbage collection, say
+        assertThat(fallback.onCaller()).as("the threads again, to compare").isFalse();
+        threadsWaitingNowAndThen(SETTLE);
+        assertThat(fallback.onCaller()).isTrue();
+        assertThat(fallback.spells()).isEqualTo(1);
+    }
+
+    /**
+     * {@code settle} steps, then a window on the threads: pieces taken over in all of its steps,
+     * three of each four of 200 µs, the fourth of 800 µs (a mean of 320 µs without the longest).
+     */
+    private void threadsWaitingNowAndThen(int settle) {
+        takenOver(settle, settle, 200_000, 200_000);
+        for (int i = 0; i < WINDOW; i++) {
+            takenOver(1, 1, i % 4 == 3 ? 800_000 : 200_000, 200_000);
+        }
     }
 
     /** Steps slowed by a garbage collection or the end of an epoch do not count: the median decides. */

@@ -1,11 +1,15 @@
 package cifarlinear.cpu;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
@@ -122,12 +126,12 @@ class WorkerPoolTest {
             });
             int calls = 20;
             for (int call = 0; call < calls; call++) {
-                pool.run((part, parts) -> {
+                pool.run(workersRunTheirs(3, (part, parts) -> {
                     taskThreads.get(part).add(Thread.currentThread());
                     if (part > 0) {
                         sleep(1); // the caller waits for the workers
                     }
-                });
+                }));
                 Thread.sleep(1); // the workers wait for the next task
             }
             assertThat(taskThreads.get(0)).containsExactly(Thread.currentThread());
@@ -151,11 +155,11 @@ class WorkerPoolTest {
                 }
                 return false;
             });
-            assertThatThrownBy(() -> pool.run((part, parts) -> {
+            assertThatThrownBy(() -> pool.run(workersRunTheirs(2, (part, parts) -> {
                 if (part == 1) {
                     sleep(5); // the caller waits, and runs its idle work
                 }
-            })).isInstanceOf(IllegalStateException.class).hasMessage("idle work failed");
+            }))).isInstanceOf(IllegalStateException.class).hasMessage("idle work failed");
             int[] sum = new int[2];
             pool.run((part, parts) -> sum[part] = part + 1);
             assertThat(sum).containsExactly(1, 2);
@@ -191,7 +195,7 @@ class WorkerPoolTest {
             assertThat(pool.onCaller()).isFalse();
             List<Set<Thread>> byPart = List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
                     ConcurrentHashMap.newKeySet());
-            pool.run((part, parts) -> byPart.get(part).add(Thread.currentThread()));
+            pool.run(workersRunTheirs(3, (part, parts) -> byPart.get(part).add(Thread.currentThread())));
             assertThat(byPart.get(0)).containsExactly(Thread.currentThread());
             assertThat(byPart.get(1)).doesNotContain(Thread.currentThread());
             assertThat(byPart.get(2)).doesNotContain(Thread.currentThread()).doesNotContainAnyElementsOf(byPart.get(1));
@@ -292,6 +296,143 @@ class WorkerPoolTest {
             pool.run((part, parts) -> sleep(1));
             pool.runChunks(6, (chunk, worker) -> sleep(1));
             assertThat(pool.serialGuessNanos()).isEqualTo(before);
+        }
+    }
+
+    /**
+     * Workers that have not begun: the calling thread runs their pieces and chunks once it is done
+     * with its own, passes on their failures, and does not wait for them; once they begin, they run
+     * their pieces again. Every piece runs once per call throughout.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // where the run would wait for ever
+    void takesOverThePiecesOfWorkersThatHaveNotBegun() {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (WorkerPool pool = new WorkerPool(3, true, heldAt(gate))) {
+            assertThat(pool.takesOver()).isTrue();
+            AtomicIntegerArray hits = new AtomicIntegerArray(3);
+            Set<Thread> threads = ConcurrentHashMap.newKeySet();
+            for (int call = 0; call < 50; call++) {
+                pool.run((part, parts) -> {
+                    hits.incrementAndGet(part);
+                    threads.add(Thread.currentThread());
+                });
+                pool.runChunks(5, (chunk, worker) -> threads.add(Thread.currentThread()));
+            }
+            assertThat(threads).containsExactly(Thread.currentThread());
+            assertThat(hits.get(1)).isEqualTo(50);
+            assertThat(hits.get(2)).isEqualTo(50);
+            assertThatThrownBy(() -> pool.run((part, parts) -> {
+                if (part == 2) {
+                    throw new IllegalStateException("piece 2 failed");
+                }
+            })).isInstanceOf(IllegalStateException.class).hasMessage("piece 2 failed");
+            gate.countDown();
+            List<Set<Thread>> byPart = List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet(),
+                    ConcurrentHashMap.newKeySet());
+            for (int call = 0; call < 50; call++) {
+                pool.run(workersRunTheirs(3, (part, parts) -> {
+                    hits.incrementAndGet(part);
+                    byPart.get(part).add(Thread.currentThread());
+                }));
+            }
+            for (int p = 0; p < 3; p++) {
+                assertThat(hits.get(p)).as("piece %d", p).isEqualTo(100);
+            }
+            assertThat(byPart.get(1)).hasSize(1).doesNotContain(Thread.currentThread());
+            assertThat(byPart.get(2)).hasSize(1).doesNotContain(Thread.currentThread())
+                    .doesNotContainAnyElementsOf(byPart.get(1));
+        } finally {
+            gate.countDown();
+        }
+    }
+
+    /** A pool that does not take over waits for each worker to run its piece, however late it begins. */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // where the run would wait for ever
+    void withoutTakingOverWaitsForEveryWorker() throws InterruptedException {
+        CountDownLatch gate = new CountDownLatch(1);
+        try (WorkerPool pool = new WorkerPool(2, false, heldAt(gate))) {
+            assertThat(pool.takesOver()).isFalse();
+            List<Set<Thread>> byPart = List.of(ConcurrentHashMap.newKeySet(), ConcurrentHashMap.newKeySet());
+            Thread caller = Thread.ofPlatform().start(
+                    () -> pool.run((part, parts) -> byPart.get(part).add(Thread.currentThread())));
+            assertThat(caller.join(java.time.Duration.ofMillis(50))).as("the run ended before its worker began")
+                    .isFalse();
+            gate.countDown();
+            caller.join();
+            assertThat(byPart.get(0)).containsExactly(caller);
+            assertThat(byPart.get(1)).hasSize(1).doesNotContain(caller);
+        } finally {
+            gate.countDown();
+        }
+    }
+
+    /**
+     * The calling thread does not take over a piece while its worker does idle work (which is that
+     * piece's), and the worker does none while the calling thread runs the piece.
+     */
+    @Test
+    void neverRunsAPieceAlongsideItsWorkersIdleWork() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            AtomicBoolean inIdleWork = new AtomicBoolean();
+            AtomicBoolean inPiece = new AtomicBoolean();
+            AtomicIntegerArray overlaps = new AtomicIntegerArray(1);
+            AtomicIntegerArray idlePieces = new AtomicIntegerArray(1);
+            pool.whileWaiting(part -> {
+                if (part == 1) {
+                    inIdleWork.set(true);
+                    overlaps.addAndGet(0, inPiece.get() ? 1 : 0);
+                    idlePieces.incrementAndGet(0);
+                    sleep(1);
+                    inIdleWork.set(false);
+                }
+                return true; // more until the next task
+            });
+            for (int call = 0; call < 200; call++) {
+                long pieceMillis = call % 3 == 0 ? 1 : 0;
+                pool.run((part, parts) -> {
+                    if (part == 1) {
+                        inPiece.set(true);
+                        overlaps.addAndGet(0, inIdleWork.get() ? 1 : 0);
+                        sleep(pieceMillis);
+                        inPiece.set(false);
+                    }
+                });
+            }
+            assertThat(idlePieces.get(0)).isPositive();
+            assertThat(overlaps.get(0)).isZero();
+        }
+    }
+
+    /** Threads that begin only once {@code gate} opens. */
+    private static ThreadFactory heldAt(CountDownLatch gate) {
+        return r -> Thread.ofPlatform().daemon().unstarted(() -> {
+            await(gate);
+            r.run();
+        });
+    }
+
+    /** {@code t} with piece 0 waiting until every other piece has begun: each worker runs its own. */
+    private static WorkerPool.Task workersRunTheirs(int parts, WorkerPool.Task t) {
+        CountDownLatch begun = new CountDownLatch(parts - 1);
+        return (part, n) -> {
+            if (part > 0) {
+                begun.countDown();
+            } else {
+                await(begun);
+            }
+            t.run(part, n);
+        };
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("waited 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
