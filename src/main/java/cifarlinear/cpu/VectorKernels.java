@@ -315,7 +315,8 @@ final class VectorKernels extends Products {
      * over the features in tiles of {@link #TILE} so that the tile of W for up to ten classes
      * stays in the L1 cache while every block of samples passes over it. Between tiles each
      * block's accumulators wait in {@code acc}, so every lane sums its features in the same order
-     * as without tiles. Samples past the last block of four go in blocks of 2 × 5, then one by one.
+     * as without tiles. Two samples past the last block of four go in blocks of 2 × 5, tile by tile
+     * as well ({@link #twoByFive}); a last one alone.
      * Every score is the sum of two partial sums, the features before {@link #splitPoint} and those
      * after, so that two threads can compute them apart ({@link #partialScores}) with the same result.
      */
@@ -332,6 +333,7 @@ final class VectorKernels extends Products {
                                      float[] acc, int f0, int f1, Part part) {
         int dv = d - d % L;
         int groups = f1 == f0 ? 0 : (i1 - i0) / 4;
+        boolean pair = f1 > f0 && (i1 - i0) % 4 >= 2;
         for (int kb = 0; kb < classes; kb += 10) {
             int ke = Math.min(classes, kb + 10);
             for (int t0 = f0; t0 < f1; t0 += TILE) {
@@ -342,61 +344,13 @@ final class VectorKernels extends Products {
                                 OFFSET + (2 * g + (k - kb) / 5) * 20 * L);
                     }
                 }
-            }
-        }
-        int i = i0 + 4 * groups;
-        for (; f1 > f0 && i + 2 <= i1; i += 2) {
-            float[] x0 = x[i];
-            float[] x1 = x[i + 1];
-            int o = i - i0;
-            for (int k = 0; k < classes; k += 5) {
-                float[] w0 = w[k];
-                float[] w1 = w[k + 1];
-                float[] w2 = w[k + 2];
-                float[] w3 = w[k + 3];
-                float[] w4 = w[k + 4];
-                FloatVector a00 = FloatVector.zero(SPECIES);
-                FloatVector a01 = a00;
-                FloatVector a10 = a00;
-                FloatVector a11 = a00;
-                FloatVector a20 = a00;
-                FloatVector a21 = a00;
-                FloatVector a30 = a00;
-                FloatVector a31 = a00;
-                FloatVector a40 = a00;
-                FloatVector a41 = a00;
-                for (int j = f0; j < f1; j += L) {
-                    FloatVector y0 = FloatVector.fromArray(SPECIES, x0, OFFSET + j);
-                    FloatVector y1 = FloatVector.fromArray(SPECIES, x1, OFFSET + j);
-                    FloatVector v = FloatVector.fromArray(SPECIES, w0, OFFSET + j);
-                    a00 = v.fma(y0, a00);
-                    a01 = v.fma(y1, a01);
-                    v = FloatVector.fromArray(SPECIES, w1, OFFSET + j);
-                    a10 = v.fma(y0, a10);
-                    a11 = v.fma(y1, a11);
-                    v = FloatVector.fromArray(SPECIES, w2, OFFSET + j);
-                    a20 = v.fma(y0, a20);
-                    a21 = v.fma(y1, a21);
-                    v = FloatVector.fromArray(SPECIES, w3, OFFSET + j);
-                    a30 = v.fma(y0, a30);
-                    a31 = v.fma(y1, a31);
-                    v = FloatVector.fromArray(SPECIES, w4, OFFSET + j);
-                    a40 = v.fma(y0, a40);
-                    a41 = v.fma(y1, a41);
+                for (int k = kb; pair && k < ke; k += 5) {
+                    twoByFive(w, k, d, dv, t0 == f0, t1 == f1, part, t0, t1, x, i0 + 4 * groups, out, 4 * groups,
+                            acc, OFFSET + (2 * groups + (k - kb) / 5) * 20 * L);
                 }
-                a00.intoArray(acc, OFFSET);
-                a01.intoArray(acc, OFFSET + L);
-                a10.intoArray(acc, OFFSET + 2 * L);
-                a11.intoArray(acc, OFFSET + 3 * L);
-                a20.intoArray(acc, OFFSET + 4 * L);
-                a21.intoArray(acc, OFFSET + 5 * L);
-                a30.intoArray(acc, OFFSET + 6 * L);
-                a31.intoArray(acc, OFFSET + 7 * L);
-                a40.intoArray(acc, OFFSET + 8 * L);
-                a41.intoArray(acc, OFFSET + 9 * L);
-                finish(w, k, 5, d, dv, part, x, i, 2, out, o, acc, OFFSET);
             }
         }
+        int i = i0 + 4 * groups + (pair ? 2 : 0);
         for (; i < i1; i++) {
             for (int k = 0; k < classes; k++) {
                 out[k][i - i0] = part.of(dot(w[k], x[i], f0, f1), out[k][i - i0], w[k], x[i], dv, d);
@@ -537,6 +491,88 @@ final class VectorKernels extends Products {
         a43.intoArray(acc, at + 19 * L);
         if (done) {
             finish(w, k, 5, d, dv, part, x, i, 4, out, o, acc, at);
+        }
+    }
+
+    /**
+     * {@link #fourByFive} for the two samples {@code [i, i + 2)} past the last block of four: ten
+     * accumulators, carried between tiles as theirs are, so that a batch such as 50 (48 + 2) sweeps
+     * W tile by tile for these two as well, rather than all of its half (more than the L1 cache)
+     * for them alone.
+     */
+    private static void twoByFive(float[][] w, int k, int d, int dv, boolean first, boolean done, Part part,
+                                  int t0, int t1, float[][] x, int i, float[][] out, int o, float[] acc, int at) {
+        float[] x0 = x[i];
+        float[] x1 = x[i + 1];
+        float[] w0 = w[k];
+        float[] w1 = w[k + 1];
+        float[] w2 = w[k + 2];
+        float[] w3 = w[k + 3];
+        float[] w4 = w[k + 4];
+        FloatVector a00;
+        FloatVector a01;
+        FloatVector a10;
+        FloatVector a11;
+        FloatVector a20;
+        FloatVector a21;
+        FloatVector a30;
+        FloatVector a31;
+        FloatVector a40;
+        FloatVector a41;
+        if (first) {
+            a00 = FloatVector.zero(SPECIES);
+            a01 = a00;
+            a10 = a00;
+            a11 = a00;
+            a20 = a00;
+            a21 = a00;
+            a30 = a00;
+            a31 = a00;
+            a40 = a00;
+            a41 = a00;
+        } else {
+            a00 = FloatVector.fromArray(SPECIES, acc, at);
+            a01 = FloatVector.fromArray(SPECIES, acc, at + L);
+            a10 = FloatVector.fromArray(SPECIES, acc, at + 2 * L);
+            a11 = FloatVector.fromArray(SPECIES, acc, at + 3 * L);
+            a20 = FloatVector.fromArray(SPECIES, acc, at + 4 * L);
+            a21 = FloatVector.fromArray(SPECIES, acc, at + 5 * L);
+            a30 = FloatVector.fromArray(SPECIES, acc, at + 6 * L);
+            a31 = FloatVector.fromArray(SPECIES, acc, at + 7 * L);
+            a40 = FloatVector.fromArray(SPECIES, acc, at + 8 * L);
+            a41 = FloatVector.fromArray(SPECIES, acc, at + 9 * L);
+        }
+        for (int j = t0; j < t1; j += L) {
+            FloatVector y0 = FloatVector.fromArray(SPECIES, x0, OFFSET + j);
+            FloatVector y1 = FloatVector.fromArray(SPECIES, x1, OFFSET + j);
+            FloatVector v = FloatVector.fromArray(SPECIES, w0, OFFSET + j);
+            a00 = v.fma(y0, a00);
+            a01 = v.fma(y1, a01);
+            v = FloatVector.fromArray(SPECIES, w1, OFFSET + j);
+            a10 = v.fma(y0, a10);
+            a11 = v.fma(y1, a11);
+            v = FloatVector.fromArray(SPECIES, w2, OFFSET + j);
+            a20 = v.fma(y0, a20);
+            a21 = v.fma(y1, a21);
+            v = FloatVector.fromArray(SPECIES, w3, OFFSET + j);
+            a30 = v.fma(y0, a30);
+            a31 = v.fma(y1, a31);
+            v = FloatVector.fromArray(SPECIES, w4, OFFSET + j);
+            a40 = v.fma(y0, a40);
+            a41 = v.fma(y1, a41);
+        }
+        a00.intoArray(acc, at);
+        a01.intoArray(acc, at + L);
+        a10.intoArray(acc, at + 2 * L);
+        a11.intoArray(acc, at + 3 * L);
+        a20.intoArray(acc, at + 4 * L);
+        a21.intoArray(acc, at + 5 * L);
+        a30.intoArray(acc, at + 6 * L);
+        a31.intoArray(acc, at + 7 * L);
+        a40.intoArray(acc, at + 8 * L);
+        a41.intoArray(acc, at + 9 * L);
+        if (done) {
+            finish(w, k, 5, d, dv, part, x, i, 2, out, o, acc, at);
         }
     }
 
