@@ -21,10 +21,11 @@ package cifarlinear.cpu;
  *       then the steps take about as long as the calling thread's estimate, however long the
  *       threads would have taken;</li>
  *   <li>a window of trial on the calling thread, which goes on where its mean step took less
- *       than {@link #CONFIRM} of the threads' one, the mean of their windows since they last took
- *       over (where pieces were taken over, less than the threads' one: the other thread was
- *       mostly missing, so the threads can gain little, and a window in which it was missing
- *       throughout is as fast as the calling thread alone, though others wait for it);</li>
+ *       than {@link #CONFIRM} of the threads' one, the mean of their windows since the steps last
+ *       went back to them; a trial started by pieces taken over needs no margin, only to be
+ *       shorter: the other thread was missing from most steps, so that the threads gain little,
+ *       and a window in which it was missing throughout is as fast as one thread alone, while in
+ *       others steps wait for it;</li>
  *   <li>a window on the threads again, so that a slow spell of the threads alone (the JIT
  *       compiling, another program's burst) does not send the steps over to the calling thread;
  *       where the trial's mean is less than {@link #CONFIRM} of this one too (or less than this one,
@@ -62,7 +63,7 @@ final class SerialFallback {
     private int takenOver;
     private int settling;
     private long threadsMean;
-    /** The sum and count of the mean steps of the windows on the threads since they last took over. */
+    /** The sum and count of the mean steps of the windows on the threads since the steps last went back to them. */
     private long threadsMeans;
     private int threadsWindows;
     /** Whether the trial under way was started by pieces taken over, rather than by slow steps. */
