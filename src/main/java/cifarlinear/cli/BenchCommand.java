@@ -44,7 +44,8 @@ import java.util.regex.Pattern;
                 + "training steps, timed a few times over (the median counts), reported as images per second, "
                 + "seconds per epoch (of the training split), GFLOP/s and GB/s, and as fractions of this machine's "
                 + "peak floating-point rate and memory bandwidth, which it measures before the runs and, on the CPU, "
-                + "again after them (the higher counts).",
+                + "again after them (the higher counts). On the CPU it also times the two products alone on a "
+                + "gathered batch, at each batch size, before and after the runs (the higher counts).",
                 "Each configuration also prints one line 'RESULT key=value …', the format the baselines under bench/ "
                         + "print too."})
 public final class BenchCommand implements Callable<Integer> {
@@ -127,6 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
         Map<Integer, Map<String, Double>> kernelTimes = new LinkedHashMap<>();
         Limits first = null;
         MachineLimits cpuFirst = null;
+        Map<Integer, Double> productsBefore = new LinkedHashMap<>();
         for (int b : batches) {
             LinearModel model = LinearModel.initial(Loss.SOFTMAX, data.classNames(), splits.stats(), 0.01, 1);
             int perEpoch = (splits.train().size() + b - 1) / b;
@@ -140,6 +142,9 @@ public final class BenchCommand implements Callable<Integer> {
                     } else {
                         cpuFirst = MachineLimits.measure(compute.threads());
                         first = cpuFirst.limits();
+                        for (int pb : batches) {
+                            productsBefore.put(pb, products(out, compute, data, pb, warmup));
+                        }
                     }
                 }
                 out.printf(Locale.ROOT, "Timing batch %d …", b);
@@ -154,13 +159,10 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        Map<Integer, Double> products = new LinkedHashMap<>();
+        Map<Integer, Double> productsAfter = new LinkedHashMap<>();
         if (cpuFirst != null) {
             for (int b : batches) {
-                out.printf(Locale.ROOT, "Timing the products alone at batch %d …%n", b);
-                out.flush();
-                products.put(b, ProductsBench.gflops(compute.threads(), compute.useVectorApi(), data.classCount(),
-                        Dataset.DIM, b, Math.max(0.5, warmup / 2)));
+                productsAfter.put(b, products(out, compute, data, b, warmup));
             }
         }
         Limits limits = first;
@@ -213,15 +215,20 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         List<Map<String, Object>> productRows = new ArrayList<>();
-        if (!products.isEmpty()) {
+        if (!productsAfter.isEmpty()) {
             out.println();
             out.printf("The two products alone (scores and update on a gathered batch, %d %s, as training splits "
-                    + "them):%n", compute.threads(), compute.threads() == 1 ? "thread" : "threads");
-            out.println("batch   GFLOP/s  of peak");
-            for (Map.Entry<Integer, Double> e : products.entrySet()) {
-                double g = e.getValue();
-                productRows.add(Map.of("batch", e.getKey(), "gflops", g, "flop_fraction", g / limits.peakGflops()));
-                out.printf(Locale.ROOT, "%5d %9.1f %7.1f %%%n", e.getKey(), g, 100 * g / limits.peakGflops());
+                    + "them;%nthe higher of two measurements, before and after the runs, as for the peak):%n",
+                    compute.threads(), compute.threads() == 1 ? "thread" : "threads");
+            out.println("batch   GFLOP/s  of peak    before    after");
+            for (Map.Entry<Integer, Double> e : productsAfter.entrySet()) {
+                double before = productsBefore.get(e.getKey());
+                double after = e.getValue();
+                double g = Math.max(before, after);
+                productRows.add(Map.of("batch", e.getKey(), "gflops", g, "flop_fraction", g / limits.peakGflops(),
+                        "gflops_before", before, "gflops_after", after));
+                out.printf(Locale.ROOT, "%5d %9.1f %7.1f %% %9.1f %8.1f%n", e.getKey(), g, 100 * g / limits.peakGflops(),
+                        before, after);
             }
         }
         out.println();
@@ -261,6 +268,14 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** The FLOP rate of the two products alone at batch {@code b} ({@link ProductsBench}), in GFLOP/s. */
+    private static double products(PrintWriter out, ComputeOptions compute, CifarData data, int b, double warmup) {
+        out.printf(Locale.ROOT, "Timing the products alone at batch %d …%n", b);
+        out.flush();
+        return ProductsBench.gflops(compute.threads(), compute.useVectorApi(), data.classCount(), Dataset.DIM, b,
+                Math.max(0.5, warmup / 2));
     }
 
     /** A row's figures under the names of the CSV file's columns and of the RESULT lines. */

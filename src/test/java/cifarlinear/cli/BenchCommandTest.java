@@ -91,6 +91,11 @@ class BenchCommandTest {
             assertThat(p.path("flop_fraction").asDouble()).isCloseTo(
                     p.path("gflops").asDouble() / root.path("machine").path("peak_gflops").asDouble(),
                     org.assertj.core.data.Offset.offset(1e-9));
+            // The higher of the two measurements, before and after the runs, as for the peak.
+            assertThat(p.path("gflops_before").asDouble()).isPositive();
+            assertThat(p.path("gflops_after").asDouble()).isPositive();
+            assertThat(p.path("gflops").asDouble()).isEqualTo(
+                    Math.max(p.path("gflops_before").asDouble(), p.path("gflops_after").asDouble()));
         }
         // The summary line gives the limits measured before and after the runs, and the higher of each.
         Matcher summary = Pattern.compile("^\\d+ threads?: peak ([0-9.]+) GFLOP/s .*, memory ([0-9.]+) GB/s \\(copy\\)$")
