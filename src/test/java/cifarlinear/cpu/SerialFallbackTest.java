@@ -128,6 +128,25 @@ class SerialFallbackTest {
         assertThat(fallback.spells()).isEqualTo(1);
     }
 
+    /**
+     * The trial is judged against the threads' windows since the steps last went back to them, not
+     * only the window that started it: there the other thread was missing throughout, so its steps
+     * were as fast as one thread's, while in the window before they waited for it now and then.
+     */
+    @Test
+    void theTrialIsJudgedAgainstTheThreadsWindowsSinceTheyHadTheSteps() {
+        for (int i = 0; i < WINDOW; i++) {
+            takenOver(1, i % 2, i % 4 == 3 ? 800_000 : 200_000, 200_000); // half taken over: no trial
+        }
+        assertThat(fallback.onCaller()).isFalse();
+        takenOver(WINDOW, WINDOW, 200_000, 200_000); // missing throughout: a trial
+        assertThat(fallback.onCaller()).as("a trial").isTrue();
+        steps(WINDOW, 250_000, 0); // slower than this window, faster than the two
+        takenOver(SETTLE + WINDOW, SETTLE + WINDOW, 200_000, 200_000); // still missing
+        assertThat(fallback.onCaller()).isTrue();
+        assertThat(fallback.spells()).isEqualTo(1);
+    }
+
     /** Where slow steps started the trial, the calling thread must be faster by a margin. */
     @Test
     void aTrialStartedBySlowStepsNeedsAMargin() {
